@@ -1,0 +1,261 @@
+"""The full-screen loop: source -> detect -> track -> classify -> render, at camera rate.
+
+This module owns pygame's window, keys, frame pacing and the service hooks (systemd
+watchdog, metrics, health file, optional capture). It never waits on the model, and it
+survives any worker failure: the worst a fault can do is leave a face "spinning".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kiosk.config import KioskConfig
+from kiosk.detect import FaceDetector
+from kiosk.pipeline import Pipeline
+from kiosk.scene import FrameView
+from kiosk.sources.base import FrameSource
+from kiosk.sources.reader import FrameReader
+from kiosk.worker import ClassificationWorker
+
+if TYPE_CHECKING:
+    import pygame
+
+    from kiosk.labeller import Labeller
+
+log = logging.getLogger(__name__)
+
+
+def init_display(config: KioskConfig, *, headless: bool = False) -> tuple[pygame.Surface, bool]:
+    """Open the screen; with no usable display fall back to SDL's dummy driver.
+
+    Returns the surface and whether the run is headless. Headless runs draw the same pixels
+    into an off-screen surface (tests, benchmarks, and a machine without a screen).
+    """
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    import pygame
+
+    if headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    try:
+        pygame.display.init()
+    except pygame.error as exc:
+        log.warning("no display available (%s); running headless", exc)
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.quit()
+        pygame.display.init()
+    headless = pygame.display.get_driver() in ("dummy", "offscreen")
+    disp = config.display
+    size = (disp.width, disp.height)
+    flags = 0
+    if disp.fullscreen and not headless:
+        flags = pygame.FULLSCREEN
+        info = pygame.display.Info()
+        if info.current_w > 0 and info.current_h > 0:
+            size = (info.current_w, info.current_h)
+    surface = pygame.display.set_mode(size, flags)
+    pygame.display.set_caption(config.texts.title)
+    if not headless:
+        pygame.mouse.set_visible(False)
+    return surface, headless
+
+
+@dataclass
+class RunStats:
+    """What a run did, for tests, benchmarks and the exit log line."""
+
+    frames: int = 0
+    seconds: float = 0.0
+    frame_times: list[float] = field(default_factory=list)  # flip to flip, pacing included
+    work_times: list[float] = field(default_factory=list)  # events+pipeline+draw+flip only
+    quit_by_key: bool = False
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+class KioskApp:
+    """Builds the parts from a config and runs the display loop."""
+
+    def __init__(self, config: KioskConfig, labeller: Labeller, source: FrameSource, *,
+                 notice: str | None = None, headless: bool = False,
+                 threaded_source: bool = True, detector: FaceDetector | None = None,
+                 notifier: Any = None, metrics: Any = None, health: Any = None,
+                 capture: Any = None, provider: str = "") -> None:
+        import pygame
+
+        from kiosk.render.renderer import Renderer
+
+        self.config = config
+        self.labeller = labeller
+        self.notice = notice
+        self.notifier = notifier
+        self.metrics = metrics
+        self.health = health
+        self.capture = capture
+        self.provider = provider
+        self.detector = detector or FaceDetector.from_config(config)
+        self.worker = ClassificationWorker(
+            labeller.label_crops, config.classifier.batch_size, on_batch=self._on_batch
+        )
+        self.pipeline = Pipeline(config, self.detector.detect, self.worker,
+                                 on_error=self._on_error, on_success=self._on_success)
+        self.reader = FrameReader(source, threaded=threaded_source)
+        self.surface, self.headless = init_display(config, headless=headless)
+        self.renderer = Renderer(self.surface.get_size(), config.display, config.texts)
+        self._pygame = pygame
+        self._clock = pygame.time.Clock()
+        self._last_view: FrameView | None = None
+        self._last_classify_ms: float | None = None
+        self._frame_times: list[float] = []
+        self._running = True
+
+    # -- hooks the pipeline and worker call -------------------------------------------
+    def _on_error(self, component: str, exc: BaseException) -> None:
+        if self.metrics is not None:
+            self.metrics.record_error(component, exc)
+
+    def _on_success(self, component: str) -> None:
+        if self.metrics is not None:
+            self.metrics.record_success(component)
+
+    def _on_batch(self, seconds: float, crops: int, error: BaseException | None) -> None:
+        self._last_classify_ms = seconds * 1000.0
+        if self.metrics is None:
+            return
+        if error is None:
+            self.metrics.record_classification(seconds, crops)
+            self.metrics.record_success("classify")
+        else:
+            self.metrics.record_error("classify", error)
+
+    # -- the loop ---------------------------------------------------------------------
+    def _camera_available(self) -> bool:
+        if not self.reader.available:
+            return False
+        if self.reader.source.live:
+            return self.reader.seconds_since_frame() <= self.config.camera.read_timeout_s
+        return True
+
+    def _debug_info(self) -> dict[str, str]:
+        times = self._frame_times[-120:]
+        fps = len(times) / sum(times) if times and sum(times) > 0 else 0.0
+        detect = self.pipeline.timings.detect_s
+        return {
+            "fps": f"{fps:.1f}",
+            "frame p99": f"{np.percentile(times, 99) * 1000:.1f} ms" if times else "-",
+            "detect": f"{detect * 1000:.1f} ms" if detect is not None else "-",
+            "classify": f"{self._last_classify_ms:.1f} ms" if self._last_classify_ms else "-",
+            "faces": str(self.pipeline.timings.faces),
+            "provider": self.provider or "-",
+            "source": self.reader.source.name,
+        }
+
+    def _handle_events(self) -> None:
+        pg = self._pygame
+        for event in pg.event.get():
+            if event.type == pg.QUIT:
+                self._running = False
+            elif event.type == pg.KEYDOWN:
+                if event.key in (pg.K_q, pg.K_ESCAPE):
+                    self._running = False
+                elif event.key == pg.K_d:
+                    self.renderer.toggle_debug()
+                elif event.key == pg.K_t:
+                    self.renderer.toggle_topk()
+                elif event.key == pg.K_c and self.capture is not None:
+                    self.capture.maybe_save(self.surface, time.monotonic(), force=True)
+
+    def step(self) -> FrameView:
+        """One display frame: newest camera frame through the pipeline onto the screen."""
+        frame = self.reader.latest()
+        view = self.pipeline.step(frame, camera_available=self._camera_available(),
+                                  notice=self.notice)
+        if view.mode == "live" and view.frame is None and self._last_view is not None:
+            view = self._last_view  # nothing new from the camera yet: keep the last screen
+        if self.renderer.debug_enabled:
+            view = FrameView(view.frame, view.faces, view.scene_label, view.mode, view.notice,
+                             self._debug_info())
+        try:
+            self.renderer.draw(self.surface, view)
+        except Exception as exc:  # a drawing bug must not blank the installation
+            log.exception("drawing failed")
+            self._on_error("render", exc)
+        self._last_view = view
+        return view
+
+    def run(self, *, max_frames: int | None = None, max_seconds: float | None = None,
+            paced: bool = True) -> RunStats:
+        """Run until quit (key Q/Esc), `max_frames` or `max_seconds`; returns what it did."""
+        stats = RunStats()
+        started = last = time.monotonic()
+        announced = self.notifier is None
+        target_fps = self.config.display.target_fps
+        while self._running:
+            work_started = time.monotonic()
+            self._handle_events()
+            view = self.step()
+            self._pygame.display.flip()
+            if self.capture is not None and view.faces:
+                self.capture.maybe_save(self.surface, time.monotonic())
+            stats.work_times.append(time.monotonic() - work_started)
+            if paced:
+                self._clock.tick(target_fps)
+            now = time.monotonic()
+            frame_time = now - last
+            last = now
+            stats.frames += 1
+            stats.frame_times.append(frame_time)
+            self._frame_times.append(frame_time)
+            del self._frame_times[:-240]
+            if len(stats.frame_times) > 200_000:  # bounded, for month-long runs
+                del stats.frame_times[:100_000]
+                del stats.work_times[:100_000]
+            if not announced:  # READY only once the first frame is on screen
+                self.notifier.ready()
+                self.notifier.status(f"running: {self.reader.source.name}")
+                announced = True
+            if self.notifier is not None:
+                self.notifier.watchdog()
+            if self.metrics is not None:
+                self.metrics.record_frame(frame_time)
+                if self.pipeline.timings.detect_s is not None:
+                    self.metrics.record_detection(self.pipeline.timings.detect_s)
+                self.metrics.set_faces(self.pipeline.timings.faces)
+                self.metrics.maybe_log(now)
+                if self.health is not None:
+                    self.health.maybe_write(self.metrics)
+            if max_frames is not None and stats.frames >= max_frames:
+                break
+            if max_seconds is not None and now - started >= max_seconds:
+                break
+        stats.seconds = time.monotonic() - started
+        stats.quit_by_key = not self._running
+        return stats
+
+    def screenshot(self) -> np.ndarray:
+        """The screen as RGB (H, W, 3), read back from the real pygame surface."""
+        return np.ascontiguousarray(self._pygame.surfarray.array3d(self.surface).swapaxes(0, 1))
+
+    def close(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stopping()
+        if self.health is not None:
+            self.health.remove()
+        self.worker.close()
+        self.reader.close()
+        self.detector.close()
+        self._pygame.display.quit()
+
+    def __enter__(self) -> KioskApp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

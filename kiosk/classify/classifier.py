@@ -1,0 +1,237 @@
+"""PersonClassifier: RGB face crops in, probabilities over the person synsets out.
+
+One onnxruntime session, opened at start on the best provider that really works here
+(TensorRT, CUDA, then CPU; see providers.py), checked against the manifest before the first
+visitor arrives: checksum, input name and size, output width, and one warm-up run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.classify.errors import ModelError
+from kiosk.classify.manifest import Manifest, load_manifest
+from kiosk.classify.preprocess import preprocess
+from kiosk.classify.providers import choose_providers, provider_options
+
+log = logging.getLogger(__name__)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _trt_cache_dir(sha: str) -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = base / "roulette-kiosk" / "tensorrt" / sha[:16]
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class PersonClassifier:
+    """The person-subtree model. Safe to call from one worker thread (calls are serialised)."""
+
+    def __init__(self, model_dir: Path, providers: Sequence[str] = ("tensorrt", "cuda", "cpu"),
+                 threads: int = 0, verify_checksum: bool = True, batch_size: int = 8) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.model_dir = Path(model_dir)
+        self.manifest: Manifest = load_manifest(self.model_dir)
+        self.model_path = self.manifest.model_path(self.model_dir)
+        self.wnids: tuple[str, ...] = tuple(self.manifest.output_wnids)
+        self.batch_size = int(batch_size)
+        self._lock = threading.Lock()
+        self._session = None
+        if not self.model_path.is_file():
+            raise ModelError(self.model_path, "model file not found (named by manifest.json)")
+        size = self.model_path.stat().st_size
+        if size != self.manifest.size_bytes:
+            raise ModelError(self.model_path, f"model file is {size} bytes but manifest.json says "
+                             f"{self.manifest.size_bytes}: truncated or replaced")
+        if verify_checksum:
+            digest = sha256_file(self.model_path)
+            if digest != self.manifest.sha256:
+                raise ModelError(self.model_path, f"sha256 {digest[:16]}... does not match "
+                                 f"manifest.json ({self.manifest.sha256[:16]}...): corrupt or "
+                                 "replaced model file")
+        self._open_session(tuple(providers), threads)
+        self._check_io()
+        self._warm_up()
+
+    # -- start-up ------------------------------------------------------------------------------
+
+    def _open_session(self, preferences: tuple[str, ...], threads: int) -> None:
+        import onnxruntime as ort
+
+        try:
+            choice = choose_providers(preferences)
+        except ValueError as exc:
+            raise ModelError(self.model_dir / "manifest.json", str(exc)) from exc
+        so = ort.SessionOptions()
+        so.log_severity_level = 3  # errors only; the provider choice above pre-empts CUDA noise
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads > 0:
+            so.intra_op_num_threads = threads
+            so.inter_op_num_threads = 1
+        h, w = self.manifest.input_size
+        requested = []
+        for name in choice.providers:
+            cache = _trt_cache_dir(self.manifest.sha256) if name.startswith("Tensorrt") else None
+            requested.append((name, provider_options(
+                name, cache_dir=cache, input_name=self.manifest.input_name,
+                input_shape=(3, h, w), max_batch=self.batch_size)))
+        note = choice.reason
+        try:
+            session = ort.InferenceSession(str(self.model_path), so, providers=requested)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises several unrelated types
+            if len(requested) > 1:  # a GPU provider failed after all: CPU, and say why
+                note = f"GPU session failed ({_first_line(exc)}); using CPU"
+                try:
+                    session = ort.InferenceSession(
+                        str(self.model_path), so, providers=["CPUExecutionProvider"])
+                except Exception as exc2:  # noqa: BLE001
+                    raise ModelError(self.model_path,
+                                     f"not a loadable ONNX model: {_first_line(exc2)}") from exc2
+            else:
+                raise ModelError(self.model_path,
+                                 f"not a loadable ONNX model: {_first_line(exc)}") from exc
+        self._session = session
+        self.provider: str = session.get_providers()[0]
+        if self.provider == "CPUExecutionProvider":
+            self.provider_note: str = note or "CPU requested"
+        else:
+            self.provider_note = "" if not note else f"skipped {note}"
+        log.info("classifier %s on %s%s", self.manifest.name, self.provider,
+                 f" ({self.provider_note})" if self.provider_note else "")
+
+    def _check_io(self) -> None:
+        m = self.manifest
+        inputs = self._session.get_inputs()
+        if len(inputs) != 1 or inputs[0].name != m.input_name:
+            found = ", ".join(f"{i.name}{i.shape}" for i in inputs)
+            raise ModelError(self.model_path,
+                             f"model inputs are {found} but manifest.json says one input "
+                             f"{m.input_name!r}")
+        shape = list(inputs[0].shape)
+        h, w = m.input_size
+        expected = [None, 3, h, w]
+        if len(shape) != 4 or any(
+            isinstance(got, int) and want is not None and got != want
+            for got, want in zip(shape, expected, strict=False)
+        ):
+            raise ModelError(self.model_path,
+                             f"model input {m.input_name} has shape {shape} but manifest.json says "
+                             f"[batch, 3, {h}, {w}] (input_size {h}x{w}, NCHW)")
+        outputs = {o.name: o.shape for o in self._session.get_outputs()}
+        wanted = [n for n in (m.outputs.probs, m.outputs.logits, m.outputs.embedding) if n]
+        missing = [n for n in wanted if n not in outputs]
+        if missing:
+            raise ModelError(self.model_path, f"model has no output {missing[0]!r} "
+                             f"(outputs: {', '.join(outputs)}) named by manifest.json")
+        width = outputs[m.outputs.probs][-1] if outputs[m.outputs.probs] else None
+        if isinstance(width, int) and width != len(self.wnids):
+            raise ModelError(self.model_path, f"model outputs {width} classes but manifest.json "
+                             f"lists {len(self.wnids)} output_wnids")
+
+    def _warm_up(self) -> None:
+        h, w = self.manifest.input_size
+        try:
+            out = self._run(np.zeros((1, 3, h, w), np.float32), [self.manifest.outputs.probs])[0]
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise ModelError(self.model_path, f"model fails on a {h}x{w} input: "
+                             f"{_first_line(exc)}") from exc
+        if out.shape != (1, len(self.wnids)):
+            raise ModelError(self.model_path, f"model output has shape {list(out.shape)} for one "
+                             f"image but manifest.json lists {len(self.wnids)} output_wnids")
+
+    # -- inference -----------------------------------------------------------------------------
+
+    def _run(self, batch: np.ndarray, names: list[str]) -> list[np.ndarray]:
+        if self._session is None:
+            raise RuntimeError("classifier is closed")
+        with self._lock:
+            return self._session.run(names, {self.manifest.input_name: batch})
+
+    def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """RGB uint8 crops of any size -> the (N, 3, H, W) float32 input the model expects."""
+        return preprocess(crops, self.manifest)
+
+    def outputs(self, crops: Sequence[np.ndarray], names: Sequence[str]) -> list[np.ndarray]:
+        """Any named model outputs for the crops, in batches of batch_size."""
+        crops = list(crops)
+        names = list(names)
+        if not crops:
+            return [np.zeros((0, 0), np.float32) for _ in names]
+        parts: list[list[np.ndarray]] = [[] for _ in names]
+        for start in range(0, len(crops), self.batch_size):
+            batch = self.preprocess(crops[start:start + self.batch_size])
+            for i, arr in enumerate(self._run(batch, names)):
+                parts[i].append(np.asarray(arr, np.float32))
+        return [np.concatenate(p, axis=0) for p in parts]
+
+    def predict_proba(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, C) float32, each row a probability distribution over `wnids`."""
+        crops = list(crops)
+        if not crops:
+            return np.zeros((0, len(self.wnids)), np.float32)
+        m = self.manifest
+        if m.output_kind == "probabilities":
+            probs = self.outputs(crops, [m.outputs.probs])[0]
+        else:
+            logits = self.outputs(crops, [m.outputs.probs])[0] / m.temperature
+            logits -= logits.max(axis=1, keepdims=True)
+            probs = np.exp(logits)
+        probs = np.clip(probs, 0.0, None)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return probs.astype(np.float32, copy=False)
+
+    def embed(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, D) backbone features, for training a head."""
+        name = self.manifest.outputs.embedding
+        if not name:
+            raise ModelError(self.model_dir / "manifest.json", "manifest names no embedding output")
+        return self.outputs(crops, [name])[0]
+
+    def top_k(self, crops: Sequence[np.ndarray], k: int = 5) -> list[list[tuple[str, float]]]:
+        """Unfiltered top-k (wnid, probability) per crop, best first."""
+        probs = self.predict_proba(crops)
+        k = max(1, min(k, probs.shape[1] if probs.size else 1))
+        result = []
+        for row in probs:
+            idx = np.argsort(-row, kind="stable")[:k]
+            result.append([(self.wnids[i], float(row[i])) for i in idx])
+        return result
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._session = None
+
+    def __enter__(self) -> PersonClassifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"PersonClassifier({self.manifest.name!r}, {len(self.wnids)} classes, "
+                f"{self.provider})")

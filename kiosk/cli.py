@@ -1,0 +1,201 @@
+"""The `kiosk` command: run the installation, annotate a still, check the setup, look up labels.
+
+Every installer-facing failure (config, model, labels, source) ends with one clear line on
+stderr and exit status 2 before any screen opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import logging
+import sys
+from pathlib import Path
+
+from kiosk.config import ConfigError, KioskConfig, load_config
+
+EXIT_USAGE = 2
+
+log = logging.getLogger("kiosk")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(levelname)s %(name)s: %(message)s",  # journald adds the time stamps
+        stream=sys.stderr,
+    )
+
+
+def _add_config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None,
+                        help="YAML config (default: $KIOSK_CONFIG or config/kiosk.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="override a setting, e.g. camera.fps=15")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run the installation (the default)")
+    _add_config_args(run)
+    run.add_argument("--headless", action="store_true", help="draw off-screen (no window)")
+    run.add_argument("--frames", type=int, default=None, help="stop after N frames")
+    run.add_argument("--seconds", type=float, default=None, help="stop after S seconds")
+
+    classify = sub.add_parser("classify", help="annotate one image, as the web version did")
+    _add_config_args(classify)
+    classify.add_argument("image", type=Path)
+    classify.add_argument("-o", "--output", type=Path, required=True, help="annotated PNG")
+
+    doctor = sub.add_parser("doctor", help="check camera, display, model, labels and config")
+    _add_config_args(doctor)
+
+    label = sub.add_parser("label", help="breadcrumb, gloss and policy status of a wnid or lemma",
+                           add_help=False)
+    label.add_argument("args", nargs=argparse.REMAINDER,
+                       help="wnids or lemmas; --config adds this installation's status")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> KioskConfig:
+    from kiosk.config import load_config_from_env
+
+    return load_config_from_env(args.config, args.overrides)
+
+
+def _fail(message: str) -> int:
+    print(f"kiosk: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _startup_errors() -> tuple[type[BaseException], ...]:
+    from kiosk.classify.errors import ModelError
+    from kiosk.detect import DetectorError
+    from kiosk.labels.taxonomy import LabelsError
+    from kiosk.labels.vocabulary import VocabularyError
+    from kiosk.sources.base import SourceError
+
+    return (ConfigError, ModelError, LabelsError, VocabularyError, SourceError, DetectorError)
+
+
+def _preflight(config: KioskConfig) -> None:
+    from kiosk.config import check_paths
+
+    missing = check_paths(config)
+    if missing:
+        raise ConfigError("; ".join(missing))
+
+
+def _deny_network(config: KioskConfig) -> None:
+    """Before any model loads: the process may not open internet sockets (service.deny_network)."""
+    if not config.service.deny_network:
+        log.warning("service.deny_network is off: this process may open internet sockets")
+        return
+    from kiosk.service.network_guard import deny_network_sockets
+
+    problem = deny_network_sockets()
+    if problem is None:
+        log.info("internet sockets denied to this process (seccomp)")
+    else:
+        log.warning("could not deny internet sockets: %s", problem)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    faulthandler.enable()  # a watchdog kill (SIGABRT) prints every thread's stack
+    from kiosk.app import KioskApp
+    from kiosk.assembly import load_model_parts
+    from kiosk.capture import Capture
+    from kiosk.service.health import Health
+    from kiosk.service.metrics import Metrics
+    from kiosk.service.notify import Notifier
+    from kiosk.sources import open_source
+
+    try:
+        config = _load(args)
+        _setup_logging(config.service.log_level)
+        _deny_network(config)
+        _preflight(config)
+        parts = load_model_parts(config)
+        source, notice = open_source(config)
+    except _startup_errors() as exc:
+        return _fail(str(exc))
+    log.info("model on %s (%s); vocabulary: %s, %d labels", parts.classifier.provider,
+             parts.classifier.provider_note, config.vocabulary.policy,
+             parts.vocabulary.allowed_count)
+    metrics = Metrics(config.service)
+    metrics.set_provider(parts.classifier.provider)
+    app = KioskApp(
+        config, parts.labeller, source, notice=notice, headless=args.headless,
+        notifier=Notifier(), metrics=metrics,
+        health=Health.from_config(config.service) if config.service.health_file else None,
+        capture=Capture(config.capture) if config.capture.enabled else None,
+        provider=parts.classifier.provider,
+    )
+    if app.headless and not args.headless:
+        log.warning("no screen found: running headless (nothing is shown)")
+    try:
+        stats = app.run(max_frames=args.frames, max_seconds=args.seconds)
+    except KeyboardInterrupt:
+        stats = None
+    finally:
+        app.close()
+        parts.close()
+    if stats is not None:
+        log.info("stopped after %d frames, %.1f s, %.1f fps", stats.frames, stats.seconds,
+                 stats.fps)
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from kiosk.assembly import load_model_parts
+    from kiosk.still import classify_still
+
+    try:
+        config = _load(args)
+        _setup_logging(config.service.log_level)
+        _deny_network(config)
+        parts = load_model_parts(config)
+    except _startup_errors() as exc:
+        return _fail(str(exc))
+    try:
+        view = classify_still(config, parts.labeller, args.image, args.output)
+    except _startup_errors() as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(str(exc))
+    finally:
+        parts.close()
+    labels = [f.label for f in view.faces if f.label] or [view.scene_label]
+    for label in labels:
+        if label is not None:
+            print(f"{label.name}  ({label.probability:.1%})\n  {label.breadcrumb_text}")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from kiosk.doctor import run_doctor
+
+    return run_doctor(args.config, args.overrides)
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from kiosk.labels.curator import main as curator_main
+
+    return curator_main(list(args.args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["run", *argv]
+    args = parser.parse_args(argv)
+    handlers = {"run": cmd_run, "classify": cmd_classify, "doctor": cmd_doctor,
+                "label": cmd_label}
+    return handlers[args.command](args)
+
+
+__all__ = ["main", "load_config"]

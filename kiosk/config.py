@@ -1,0 +1,430 @@
+"""The installer's YAML file as pydantic models: the one edge where settings enter the kiosk.
+
+Every model forbids unknown keys, so a misspelt key is an error naming it rather than a
+setting silently ignored. Paths are resolved against the project root unless absolute.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config" / "kiosk.yaml"
+
+ENV_CONFIG = "KIOSK_CONFIG"  # path of the YAML file, when no --config is given
+ENV_SET = "KIOSK_SET"  # "key.sub=value;key.sub=value" overrides, applied before --set ones
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CameraConfig(_Strict):
+    """Where frames come from. `auto` tries the camera and falls back to the bundled demo."""
+
+    source: Literal["auto", "camera", "video", "image", "demo"] = Field(
+        "auto", description="auto: camera if it opens, else the bundled demo source."
+    )
+    device: int | str = Field(
+        0, description="Camera index (0 = /dev/video0) or a device path such as /dev/video2."
+    )
+    path: Path | None = Field(None, description="Video or image file for source video/image.")
+    width: Annotated[int, Field(gt=0, le=7680)] = Field(1280, description="Requested width.")
+    height: Annotated[int, Field(gt=0, le=4320)] = Field(720, description="Requested height.")
+    fps: Annotated[float, Field(gt=0, le=240)] = Field(30.0, description="Requested frame rate.")
+    reopen_interval_s: Annotated[float, Field(gt=0, le=60)] = Field(
+        2.0, description="Seconds between attempts to reopen a camera that vanished."
+    )
+    read_timeout_s: Annotated[float, Field(gt=0, le=60)] = Field(
+        2.0, description="No frame for this long marks the camera unavailable."
+    )
+
+    @model_validator(mode="after")
+    def _path_for_files(self) -> CameraConfig:
+        if self.source in ("video", "image") and self.path is None:
+            raise ValueError(f"camera.path is required when camera.source is {self.source!r}")
+        return self
+
+
+class DisplayConfig(_Strict):
+    """The screen: size, orientation and what technicians may see."""
+
+    fullscreen: bool = Field(True, description="Full screen on the kiosk; windowed for testing.")
+    width: Annotated[int, Field(gt=0, le=7680)] = Field(1920, description="Window width.")
+    height: Annotated[int, Field(gt=0, le=4320)] = Field(1080, description="Window height.")
+    rotation: Literal[0, 90, 180, 270] = Field(
+        0, description="Clockwise rotation of the picture for portrait or upside-down screens."
+    )
+    mirror: bool = Field(True, description="Mirror the camera image, as visitors expect.")
+    target_fps: Annotated[float, Field(gt=0, le=240)] = Field(30.0, description="Display rate.")
+    show_topk: bool = Field(False, description="Show the top-k panel with scores and the gloss.")
+    topk: Annotated[int, Field(ge=1, le=10)] = Field(5, description="Rows in the top-k panel.")
+    debug_overlay: bool = Field(False, description="Start with the debug overlay on (key D).")
+    font_path: Path | None = Field(None, description="TTF font; default: pygame's bundled font.")
+
+
+class DetectorConfig(_Strict):
+    """MediaPipe face detection."""
+
+    model: Literal["short_range", "full_range"] = Field(
+        "short_range", description="short_range: within ~2 m; full_range: visitors up to ~5 m."
+    )
+    short_range_path: Path = Field(
+        Path("models/face_detection_short_range.tflite"),
+        description="MediaPipe model file used when model is short_range.",
+    )
+    full_range_path: Path = Field(
+        Path("models/face_detection_full_range_sparse.tflite"),
+        description="MediaPipe model file used when model is full_range.",
+    )
+    min_confidence: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.6, description="Faces below this detection score are ignored (0.5 lets the tiled "
+        "short-range model box patches of clothing now and then)."
+    )
+    min_face_px: Annotated[int, Field(ge=1)] = Field(
+        24, description="Faces smaller than this (in source pixels) are ignored."
+    )
+    max_faces: Annotated[int, Field(ge=1, le=32)] = Field(8, description="Most faces labelled.")
+    max_width: Annotated[int, Field(ge=64)] = Field(
+        640, description="Frames are downscaled to this width for detection (speed)."
+    )
+
+
+class TrackerConfig(_Strict):
+    """Keeps one identity, and so one label, per visitor while they stay."""
+
+    iou_match: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.25, description="Minimum overlap for a face to continue a track."
+    )
+    max_missing_s: Annotated[float, Field(gt=0)] = Field(
+        1.0, description="A track survives this long without a detection."
+    )
+    respin_after_s: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Re-label a person who stays this long; 0 keeps one label while they stay."
+    )
+    smoothing: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.5, description="Box smoothing (0 = raw detections, closer to 1 = steadier)."
+    )
+
+
+class ClassifierConfig(_Strict):
+    """The person-subtree model."""
+
+    model_dir: Path = Field(Path("models/person_effnet"), description="Folder with model+manifest.")
+    providers: list[Literal["tensorrt", "cuda", "cpu"]] = Field(
+        ["tensorrt", "cuda", "cpu"], description="Execution providers in order of preference."
+    )
+    crop_padding: Annotated[float, Field(ge=0.0, le=3.0)] = Field(
+        0.6, description="Padding around the face box, as a fraction of its size."
+    )
+    batch_size: Annotated[int, Field(ge=1, le=64)] = Field(8, description="Crops per batch.")
+    threads: Annotated[int, Field(ge=0, le=64)] = Field(
+        0, description="CPU threads for onnxruntime; 0 lets onnxruntime choose."
+    )
+    verify_checksum: bool = Field(True, description="Check the model's sha256 at start.")
+
+
+class VocabularyConfig(_Strict):
+    """Which labels may be shown. Filtering renormalises over what remains."""
+
+    policy: Literal["full", "non_offensive"] = Field(
+        "full",
+        description="full: every label the model outputs (the 2019 vocabulary); "
+        "non_offensive: drop synsets WordNet marks as derogatory or offensive.",
+    )
+    allow_file: Path | None = Field(None, description="File of wnids to keep (one per line).")
+    deny_file: Path | None = Field(None, description="File of wnids never to show.")
+    labels_dir: Path = Field(Path("wordnet_labels"), description="Built taxonomy data.")
+
+
+class SceneConfig(_Strict):
+    """No face: classify the whole scene; nobody for long: the idle screen."""
+
+    no_face_after_s: Annotated[float, Field(ge=0)] = Field(
+        1.5, description="Seconds without a face before the whole scene is labelled."
+    )
+    idle_after_s: Annotated[float, Field(ge=0)] = Field(
+        30.0, description="Seconds without a face before the idle screen explains the work."
+    )
+    scene_relabel_s: Annotated[float, Field(gt=0)] = Field(
+        5.0, description="How often the whole-scene label is refreshed."
+    )
+    idle_motion_threshold: Annotated[float, Field(ge=0)] = Field(
+        6.0, description="Mean pixel change (0-255) that counts as somebody moving."
+    )
+
+
+class TextsConfig(_Strict):
+    """Words on screen, editable per exhibition and language."""
+
+    title: str = Field("ImageNet Roulette", description="Title shown on the idle screen.")
+    idle_lines: list[str] = Field(
+        [
+            "Step closer. A neural network trained on ImageNet's 'person' categories",
+            "will label you with a word from WordNet, as it was taught to.",
+            "The labels are often absurd, and some are cruel: that is the point of the work.",
+            "No image of you is stored or sent anywhere.",
+        ],
+        description="Lines of the idle screen that explains the work.",
+    )
+    camera_unavailable: str = Field(
+        "Camera unavailable: please wait, reconnecting.",
+        description="Shown while the camera is gone and being reopened.",
+    )
+    demo_notice: str = Field(
+        "No camera found: showing the demo source.",
+        description="Shown when source auto fell back to the demo.",
+    )
+    scene_prefix: str = Field("Scene:", description="Prefix of the whole-scene label.")
+
+
+class CaptureConfig(_Strict):
+    """Off by default: nothing derived from a visitor's image is written anywhere."""
+
+    enabled: bool = Field(False, description="Write annotated frames to `folder` (key C).")
+    folder: Path | None = Field(
+        None,
+        description="Absolute folder where captures go, required when enabled "
+        "(under the systemd unit: /var/lib/roulette-kiosk/captures).",
+    )
+    interval_s: Annotated[float, Field(gt=0)] = Field(
+        10.0, description="Least time between automatic captures."
+    )
+    max_files: Annotated[int, Field(ge=1)] = Field(
+        1000,
+        description="Capturing stops (with a log warning) once the folder holds this many "
+        "captures; nothing is ever deleted.",
+    )
+
+    @field_validator("folder")
+    @classmethod
+    def _folder_absolute(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_absolute():
+            raise ValueError("capture.folder must be an absolute path")
+        return value
+
+    def model_post_init(self, __context: Any) -> None:
+        if self.enabled and self.folder is None:
+            raise ValueError("capture.enabled is true but capture.folder is not set")
+
+
+class ServiceConfig(_Strict):
+    """Operations: health, metrics and the systemd watchdog."""
+
+    metrics_interval_s: Annotated[float, Field(gt=0)] = Field(
+        60.0, description="How often fps, latency, faces, provider and RSS go to the log."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Least severity written to the log (journald under systemd)."
+    )
+    health_file: Path | None = Field(
+        None, description="Optional JSON health file (e.g. /run/roulette-kiosk/health.json)."
+    )
+    health_interval_s: Annotated[float, Field(gt=0)] = Field(
+        5.0, description="How often the health file is rewritten."
+    )
+    failure_alert_count: Annotated[int, Field(ge=1)] = Field(
+        5, description="Consecutive worker failures that count as a problem for doctor."
+    )
+    deny_network: bool = Field(
+        True, description="Deny the kiosk process internet sockets (seccomp), native libraries "
+        "included: MediaPipe otherwise tries to reach Google for usage logging."
+    )
+
+
+class KioskConfig(_Strict):
+    """The whole installation, one YAML file."""
+
+    camera: CameraConfig = CameraConfig()
+    display: DisplayConfig = DisplayConfig()
+    detector: DetectorConfig = DetectorConfig()
+    tracker: TrackerConfig = TrackerConfig()
+    classifier: ClassifierConfig = ClassifierConfig()
+    vocabulary: VocabularyConfig = VocabularyConfig()
+    scene: SceneConfig = SceneConfig()
+    texts: TextsConfig = TextsConfig()
+    capture: CaptureConfig = CaptureConfig()
+    service: ServiceConfig = ServiceConfig()
+
+    def resolve(self, path: Path) -> Path:
+        """Relative paths in the config are relative to the project root."""
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+class ConfigError(Exception):
+    """A config problem, worded for an installer: file, key, value and what is allowed."""
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The settings of the section that holds `loc` (for "unknown key" messages)."""
+    model: Any = KioskConfig
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        sub = field.annotation if field is not None else None
+        if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
+            return []
+        model = sub
+    return list(model.model_fields)
+
+
+def _format_validation_error(source: str, error: ValidationError) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        value = item.get("input")
+        if item["type"] == "extra_forbidden":
+            allowed = _allowed_keys(tuple(item["loc"]))
+            hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
+            lines.append(f"  {key}: unknown key (not a setting; check the spelling{hint})")
+            continue
+        lines.append(f"  {key}: {item['msg']} (got {value!r})")
+    return "\n".join(lines)
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {dotted}: {part} is not a section")
+    node[parts[-1]] = value
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`key.sub=value` strings (CLI --set or KIOSK_SET) parsed as YAML scalars."""
+    data: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ConfigError(f"override {pair!r}: expected key.sub=value")
+        key, raw = pair.split("=", 1)
+        _set_dotted(data, key.strip(), yaml.safe_load(raw))
+    return data
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(path: Path | None = None, overrides: list[str] | None = None) -> KioskConfig:
+    """Read, merge overrides into, and validate the YAML file; raise ConfigError on any problem."""
+    path = path or DEFAULT_CONFIG_PATH
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: malformed YAML: {exc}") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: top level must be a mapping of sections")
+        data = loaded
+    elif path != DEFAULT_CONFIG_PATH:
+        raise ConfigError(f"{path}: config file not found")
+    if overrides:
+        data = _merge(data, parse_overrides(overrides))
+    try:
+        return KioskConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(str(path), exc)) from exc
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The `KIOSK_SET` overrides: `key.sub=value` pairs separated by semicolons."""
+    raw = (os.environ if environ is None else environ).get(ENV_SET, "")
+    return [part.strip() for part in raw.split(";") if part.strip()]
+
+
+def config_path_from_env(
+    cli_path: Path | str | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """The file to read: `--config`, else `KIOSK_CONFIG`, else config/kiosk.yaml."""
+    env = os.environ if environ is None else environ
+    if cli_path:
+        return Path(cli_path)
+    if env.get(ENV_CONFIG):
+        return Path(env[ENV_CONFIG])
+    return DEFAULT_CONFIG_PATH
+
+
+def load_config_from_env(
+    cli_path: Path | str | None = None,
+    cli_overrides: list[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> KioskConfig:
+    """`load_config` with the environment: path from `--config` or `KIOSK_CONFIG`; overrides
+    from `KIOSK_SET` first, then `--set`, so the command line wins over the environment."""
+    path = config_path_from_env(cli_path, environ)
+    overrides = env_overrides(environ) + list(cli_overrides or [])
+    return load_config(path, overrides or None)
+
+
+def _video_device(device: int | str) -> Path:
+    return Path(f"/dev/video{device}") if isinstance(device, int) else Path(device)
+
+
+def check_paths(cfg: KioskConfig) -> list[str]:
+    """Files and devices the configuration names but that are missing, one message each.
+
+    Run before the screen opens; an empty list means every path is there. Only what the
+    configuration will use is checked: the selected detector model, the camera device only
+    for `source: camera` (`auto` falls back to the demo by design), the video/image file only
+    for those sources.
+    """
+    problems: list[str] = []
+
+    def need(key: str, path: Path | None, kind: str = "file") -> None:
+        if path is None:
+            return
+        full = cfg.resolve(path)
+        if kind == "dir":
+            ok = full.is_dir()
+        elif kind == "device":
+            ok = full.exists() and not full.is_dir()
+        else:
+            ok = full.is_file()
+        if not ok:
+            noun = "directory" if kind == "dir" else kind
+            what = "not found" if not full.exists() else f"is not a {noun}"
+            problems.append(f"{key}: {noun} {full} {what}")
+
+    cam = cfg.camera
+    if cam.source in ("video", "image"):
+        need("camera.path", cam.path)
+    if cam.source == "camera" and sys.platform.startswith("linux"):
+        need("camera.device", _video_device(cam.device), "device")
+    det = cfg.detector
+    if det.model == "short_range":
+        need("detector.short_range_path", det.short_range_path)
+    else:
+        need("detector.full_range_path", det.full_range_path)
+    need("classifier.model_dir", cfg.classifier.model_dir, "dir")
+    need("vocabulary.labels_dir", cfg.vocabulary.labels_dir, "dir")
+    need("vocabulary.allow_file", cfg.vocabulary.allow_file)
+    need("vocabulary.deny_file", cfg.vocabulary.deny_file)
+    need("display.font_path", cfg.display.font_path)
+    folder = cfg.capture.folder
+    if cfg.capture.enabled and folder is not None and folder.exists() and not folder.is_dir():
+        problems.append(f"capture.folder: {folder} exists but is not a directory")
+    return problems

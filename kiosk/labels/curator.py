@@ -1,0 +1,132 @@
+"""For curators: what the kiosk would show for a wnid or lemma, and which policies keep it.
+
+    python -m kiosk.labels.curator n10093167 "grass widower" man.n.01
+    python -m kiosk.labels.curator --config config/kiosk.yaml boy   # with the installation's lists
+
+Prints the wnid, display name, breadcrumb, the other breadcrumbs, gloss, whether ImageNet fall
+2011 had it, WordNet's offensive marking with reasons, and which policies keep it. Exit status 1
+when a query matches nothing (the others are still printed), 2 on a data or config problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from kiosk.labels.taxonomy import (
+    LabelsError,
+    Synset,
+    Taxonomy,
+    load_noun_names,
+    normalise_query,
+    parse_wnid,
+)
+from kiosk.labels.vocabulary import POLICIES, Vocabulary, VocabularyError, policy_keeps
+
+
+def describe(taxonomy: Taxonomy, syn: Synset, vocabulary: Vocabulary | None = None) -> str:
+    """The curator's view of one synset, several lines, no trailing newline."""
+    lines = [f"{syn.wnid}  {syn.display_name}  ({syn.name})"]
+    lines.append(f"  breadcrumb:     {taxonomy.breadcrumb_text(syn.wnid)}")
+    others = taxonomy.other_breadcrumbs(syn.wnid)
+    if others:
+        for crumb in others:
+            lines.append(f"  also via:       {' > '.join(crumb)}")
+    else:
+        lines.append("  also via:       (no other path)")
+    lines.append(f"  gloss:          {syn.gloss}")
+    if syn.examples:
+        lines.append(f"  example:        {'; '.join(syn.examples)}")
+    lines.append(f"  ImageNet 2011:  {'yes' if syn.in_imagenet else 'no'}")
+    if syn.offensive:
+        lines.append(f"  offensive:      yes ({'; '.join(syn.offensive_reasons)})")
+    else:
+        lines.append("  offensive:      no (WordNet does not mark it)")
+    kept = [f"{p}: {'shown' if policy_keeps(syn, p) else 'filtered'}" for p in POLICIES]
+    lines.append(f"  policies:       {'; '.join(kept)}")
+    if vocabulary is not None:
+        if vocabulary.is_allowed(syn.wnid):
+            status = "shown"
+        else:
+            status = f"not shown ({vocabulary.why_filtered(syn.wnid) or 'not a model class'})"
+        lines.append(f"  installation:   {status}")
+    return "\n".join(lines)
+
+
+def _no_match(taxonomy: Taxonomy, query: str) -> str:
+    wnid = parse_wnid(query)
+    if wnid is not None:
+        try:
+            name = load_noun_names(taxonomy.labels_dir).get(wnid)
+        except LabelsError:
+            name = None
+        if name:
+            return f"{query}: {wnid} is {name}, outside the person subtree"
+        return f"{query}: {wnid} is not a WordNet 3.0 noun synset"
+    close = difflib.get_close_matches(normalise_query(query), taxonomy.lemma_keys(), n=5)
+    hint = f" (close: {', '.join(close)})" if close else ""
+    return f"{query}: no synset of the person subtree has this wnid, name or lemma{hint}"
+
+
+def run(
+    queries: list[str],
+    taxonomy: Taxonomy,
+    vocabulary: Vocabulary | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    status = 0
+    first = True
+    for query in queries:
+        hits = taxonomy.find(query)
+        if not hits:
+            print(_no_match(taxonomy, query), file=err)
+            status = 1
+            continue
+        for syn in hits:
+            if not first:
+                print(file=out)
+            first = False
+            print(describe(taxonomy, syn, vocabulary), file=out)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="kiosk label", description="Breadcrumb, gloss and policy status of synsets."
+    )
+    parser.add_argument("queries", nargs="+", metavar="QUERY", help="wnid, synset name or lemma")
+    parser.add_argument("--labels-dir", type=Path, help="built taxonomy (default wordnet_labels/)")
+    parser.add_argument(
+        "--config", type=Path, help="kiosk YAML: also show this installation's vocabulary status"
+    )
+    args = parser.parse_args(argv)
+    vocabulary = None
+    try:
+        if args.config is not None:
+            from kiosk.config import ConfigError, load_config
+
+            try:
+                cfg = load_config(args.config)
+            except ConfigError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            labels_dir = args.labels_dir or cfg.resolve(cfg.vocabulary.labels_dir)
+            taxonomy = Taxonomy.load(labels_dir)
+            everything = [s.wnid for s in taxonomy]
+            vocabulary = Vocabulary.from_config(cfg.vocabulary, taxonomy, everything, cfg.resolve)
+        else:
+            taxonomy = Taxonomy.load(args.labels_dir)
+    except (LabelsError, VocabularyError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return run(args.queries, taxonomy, vocabulary)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""One display frame's worth of work, without pygame: detect -> track -> classify -> view.
+
+The display loop calls `step()` once per frame. Detection runs here (a few ms); the model
+runs on the worker thread, so a face shows a box at once and its label a moment later.
+Every stage that can fail is guarded: a detector or classifier fault is logged and counted,
+and the screen keeps showing what it last knew.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from kiosk.config import KioskConfig
+from kiosk.detections import Detections
+from kiosk.scene import FaceView, FrameView, Label
+from kiosk.sources.base import Frame
+from kiosk.track import Track, Tracker
+from kiosk.worker import ClassificationWorker
+
+log = logging.getLogger(__name__)
+
+DetectFn = Callable[[np.ndarray, float], Detections]
+
+HOLD_BOX_S = 0.3  # keep drawing a face this long after the detector last saw it
+RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classification
+MIN_CROP_PX = 8
+
+
+@dataclass
+class StepTimings:
+    detect_s: float | None = None
+    faces: int = 0
+
+
+class MotionMeter:
+    """Mean absolute change between small grey thumbnails: is anybody moving?"""
+
+    def __init__(self) -> None:
+        self._previous: np.ndarray | None = None
+        self.level = 255.0  # start "moving" so the idle screen never shows at once
+
+    def update(self, image: np.ndarray) -> float:
+        thumb = cv2.resize(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), (64, 36),
+                           interpolation=cv2.INTER_AREA).astype(np.int16)
+        if self._previous is not None and self._previous.shape == thumb.shape:
+            change = float(np.mean(np.abs(thumb - self._previous)))
+            self.level = 0.8 * self.level + 0.2 * change
+        self._previous = thumb
+        return self.level
+
+
+class Pipeline:
+    """Stateful frame processor: tracks, pending labels, scene label and idle state."""
+
+    def __init__(self, config: KioskConfig, detect: DetectFn, worker: ClassificationWorker,
+                 on_error: Callable[[str, BaseException], None] | None = None,
+                 on_success: Callable[[str], None] | None = None) -> None:
+        self._config = config
+        self._detect = detect
+        self._worker = worker
+        self._on_error = on_error
+        self._on_success = on_success
+        self.tracker = Tracker(config.tracker)
+        self._motion = MotionMeter()
+        self._last_face_at = time.monotonic()
+        self._scene_label: Label | None = None
+        self._scene_requested_at: float | None = None
+        self._scene_serial = 0
+        self._last_frame_index = -1
+        self._detections = Detections.empty()
+        self.timings = StepTimings()
+        self.first_label_latencies: list[float] = []  # from a face's first sighting to its label
+
+    def _fail(self, component: str, exc: BaseException) -> None:
+        if self._on_error is None:
+            log.exception("%s failed; the display goes on", component)
+        else:  # Metrics logs the first failure of a streak and then only at milestones
+            self._on_error(component, exc)
+
+    def _apply_results(self, now: float) -> None:
+        by_id = {t.track_id: t for t in self.tracker.tracks}
+        for result in self._worker.drain():
+            kind = result.key[0] if isinstance(result.key, tuple) else None
+            if result.label is None:
+                continue  # failed: the track or scene asks again after RETRY_LABEL_S
+            if kind == "face":
+                _, track_id, generation = result.key
+                track = by_id.get(track_id)
+                if track is not None and track.generation == generation and track.label is None:
+                    track.label = result.label
+                    track.labelled_at = now
+                    if generation == 0:
+                        self.first_label_latencies.append(now - track.created_at)
+                        del self.first_label_latencies[:-1000]
+            elif kind == "scene":
+                self._scene_label = result.label
+
+    def _request_face_labels(self, image: np.ndarray, tracks: list[Track], now: float) -> None:
+        h, w = image.shape[:2]
+        pad = self._config.classifier.crop_padding
+        for track in tracks:
+            if track.label is not None:
+                continue
+            key = ("face", track.track_id, track.generation)
+            if self._worker.pending(key):
+                continue
+            if track.requested_at is not None and now - track.requested_at < RETRY_LABEL_S:
+                continue
+            crop = track.box.padded(pad, w, h).crop(image)
+            if crop.shape[0] < MIN_CROP_PX or crop.shape[1] < MIN_CROP_PX:
+                continue
+            if self._worker.submit(key, crop):
+                track.requested_at = now
+
+    def _request_scene_label(self, image: np.ndarray, now: float) -> None:
+        scene = self._config.scene
+        due = self._scene_requested_at is None or now - self._scene_requested_at >= (
+            scene.scene_relabel_s if self._scene_label is not None else RETRY_LABEL_S)
+        if due and self._worker.submit(("scene", self._scene_serial), image):
+            self._scene_serial += 1
+            self._scene_requested_at = now
+
+    def step(self, frame: Frame | None, *, camera_available: bool = True,
+             notice: str | None = None, now: float | None = None) -> FrameView:
+        """Process the newest frame (None: nothing new to show) and describe the screen."""
+        now = time.monotonic() if now is None else now
+        self._worker.ensure_running()
+        self._apply_results(now)
+        if frame is None or not camera_available:
+            if not camera_available:
+                self.tracker.reset()
+                return FrameView(None, mode="camera_unavailable",
+                                 notice=self._config.texts.camera_unavailable)
+            return FrameView(None, notice=notice)
+
+        image = frame.image
+        if frame.index != self._last_frame_index:
+            self._last_frame_index = frame.index
+            started = time.perf_counter()
+            try:
+                if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                    raise ValueError(f"frame of shape {image.shape} and dtype {image.dtype}")
+                self._detections = self._detect(image, now)
+                self.timings.detect_s = time.perf_counter() - started
+                if self._on_success is not None:
+                    self._on_success("detect")
+            except Exception as exc:
+                self._fail("detect", exc)
+                self._detections = Detections.empty()
+                self.timings.detect_s = None
+            self.tracker.update(self._detections, now)
+            try:
+                self._motion.update(image)
+            except Exception as exc:
+                self._fail("motion", exc)
+
+        tracks = [t for t in self.tracker.tracks if now - t.last_seen <= HOLD_BOX_S]
+        self.timings.faces = len(tracks)
+        faces = tuple(FaceView(t.track_id, t.box, t.label) for t in tracks)
+        if tracks:
+            self._last_face_at = now
+            self._scene_label = None
+            self._scene_requested_at = None
+            self._request_face_labels(image, tracks, now)
+            return FrameView(image, faces=faces, notice=notice)
+
+        scene = self._config.scene
+        absent_for = now - self._last_face_at
+        if absent_for >= scene.idle_after_s and self._motion.level < scene.idle_motion_threshold:
+            return FrameView(image, mode="idle", notice=notice)
+        if absent_for >= scene.no_face_after_s:
+            self._request_scene_label(image, now)
+            return FrameView(image, scene_label=self._scene_label, notice=notice)
+        return FrameView(image, notice=notice)

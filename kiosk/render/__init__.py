@@ -1,0 +1,11 @@
+"""The renderer: everything that draws (camera image, green boxes, labels, screens).
+
+Public API: `Renderer` (one screen per FrameView), `annotate_still` (an annotated still image)
+and the pure geometry `ScreenMapping` / `map_box`.
+"""
+
+from kiosk.render.geometry import ScreenMapping, map_box
+from kiosk.render.renderer import Renderer
+from kiosk.render.still import annotate_still
+
+__all__ = ["Renderer", "ScreenMapping", "annotate_still", "map_box"]

@@ -1,0 +1,242 @@
+"""Loop metrics for the log, the health file and doctor: numbers only, in fixed-size windows.
+
+One line goes to the log every `service.metrics_interval_s`, in logfmt so it greps and parses:
+
+    metrics fps=29.8 frame_p50_ms=12.1 frame_p95_ms=20.3 frame_p99_ms=31.0 detect_p50_ms=4.2
+    detect_p99_ms=9.0 classify_p50_ms=35.1 classify_p99_ms=60.2 crops_per_batch=1.6 faces=2
+    provider=CUDAExecutionProvider rss_mb=612.3 frames=108000 uptime_s=3600
+    errors=classify:3,detect:0 failing=-
+
+Failures are logged here too, without flooding the journal at frame rate: the first failure
+of a streak (with its traceback), the streak reaching `failure_alert_count` (ERROR), every
+further power of two, and the recovery.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger("kiosk.metrics")
+
+WINDOW = 1024  # samples kept per latency window: bounded memory over months of running
+
+
+def _rss_mb() -> float | None:
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss / (1024 * 1024)
+    except Exception:  # metrics must never break the loop
+        return None
+
+
+_PIXELS = re.compile(r"\[\s*\[|array\(|\\x[0-9a-f]{2}.*\\x[0-9a-f]{2}")
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Type: message`, short, and withheld if it may quote pixel data (an array's repr)."""
+    message = str(exc)
+    if _PIXELS.search(message):
+        message = "(message withheld: it may quote image data)"
+    return f"{type(exc).__name__}: {message}"[:300]
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    """The q-th percentile of `values` (seconds) in milliseconds, or None when empty."""
+    if not values:
+        return None
+    return round(float(np.percentile(np.asarray(values, dtype=float), q)) * 1000.0, 2)
+
+
+class Metrics:
+    """Counters and latency windows fed by the loop; `maybe_log(now)` writes the line.
+
+    Thread-safe: the classification worker may record from its own thread.
+    """
+
+    def __init__(
+        self,
+        interval_s: float | Any = 60.0,
+        failure_alert_count: int = 5,
+        window: int = WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        """`Metrics(config.service)` or `Metrics(interval_s, failure_alert_count)`."""
+        if hasattr(interval_s, "metrics_interval_s"):  # a ServiceConfig
+            failure_alert_count = interval_s.failure_alert_count
+            interval_s = interval_s.metrics_interval_s
+        self.interval_s = float(interval_s)
+        self.failure_alert_count = failure_alert_count
+        self._clock = clock
+        self._log = logger or log
+        self._start = clock()
+        self._next_log = self._start + interval_s
+        self._frame_s: deque[float] = deque(maxlen=window)
+        self._frame_at: deque[float] = deque(maxlen=window)
+        self._detect_s: deque[float] = deque(maxlen=window)
+        self._classify_s: deque[float] = deque(maxlen=window)
+        self._crops: deque[int] = deque(maxlen=window)
+        self._frames = 0
+        self._faces = 0
+        self._provider = "-"
+        self._errors: dict[str, int] = {}
+        self._streak: dict[str, int] = {}
+        self._last_error: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, service_cfg: Any, **kwargs: Any) -> Metrics:
+        """From `KioskConfig.service` (metrics_interval_s, failure_alert_count)."""
+        return cls(service_cfg, **kwargs)
+
+    # -- fed by the loop -------------------------------------------------------------------
+
+    def record_frame(self, seconds: float) -> None:
+        """One displayed frame that took `seconds` of work; fps comes from the call times."""
+        now = self._clock()
+        with self._lock:
+            self._frames += 1
+            self._frame_s.append(seconds)
+            self._frame_at.append(now)
+
+    def record_detection(self, seconds: float) -> None:
+        with self._lock:
+            self._detect_s.append(seconds)
+
+    def record_classification(self, seconds: float, crops: int) -> None:
+        with self._lock:
+            self._classify_s.append(seconds)
+            self._crops.append(crops)
+
+    def set_faces(self, n: int) -> None:
+        self._faces = n
+
+    def set_provider(self, name: str) -> None:
+        self._provider = name
+
+    def record_error(self, component: str, exc: BaseException) -> None:
+        """A failure in `component` (e.g. "camera", "detect", "classify"); logged, counted."""
+        with self._lock:
+            self._errors[component] = self._errors.get(component, 0) + 1
+            streak = self._streak.get(component, 0) + 1
+            self._streak[component] = streak
+            self._last_error[component] = describe_error(exc)
+        if streak == 1:
+            # the stack without the exception's own text, which describe_error vetted
+            stack = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+            self._log.warning(
+                "%s failed: %s (the display goes on)%s",
+                component,
+                self._last_error[component],
+                "\nTraceback (most recent call last):\n" + stack if stack else "",
+            )
+        elif streak == self.failure_alert_count or (
+            streak > self.failure_alert_count and streak & (streak - 1) == 0
+        ):
+            self._log.error(
+                "%s failed %d times in a row, last: %s",
+                component,
+                streak,
+                self._last_error[component],
+            )
+
+    def record_success(self, component: str) -> None:
+        """`component` worked: ends its failure streak (logged if it was one)."""
+        with self._lock:
+            streak = self._streak.get(component, 0)
+            if streak:
+                self._streak[component] = 0
+        if streak:
+            self._log.info("%s recovered after %d consecutive failures", component, streak)
+
+    def consecutive_failures(self, component: str) -> int:
+        return self._streak.get(component, 0)
+
+    def failing(self) -> list[str]:
+        """Components whose current failure streak reached `failure_alert_count`."""
+        with self._lock:
+            return sorted(c for c, n in self._streak.items() if n >= self.failure_alert_count)
+
+    # -- read out --------------------------------------------------------------------------
+
+    def fps(self) -> float | None:
+        """Frames per second over the window of recent frames (falls while the loop stalls)."""
+        with self._lock:
+            if len(self._frame_at) < 2:
+                return None
+            first, last, n = self._frame_at[0], self._frame_at[-1], len(self._frame_at)
+        span = last - first
+        # a loop that stopped producing frames drifts towards 0, not the rate it once had
+        idle = self._clock() - last
+        span += max(0.0, idle - span / (n - 1))
+        return round((n - 1) / span, 2) if span > 0 else None
+
+    def snapshot(self) -> dict[str, Any]:
+        """Plain numbers and names (JSON-ready): never anything derived from an image."""
+        rss = _rss_mb()
+        fps = self.fps()
+        failing = self.failing()
+        with self._lock:
+            frame_s, detect_s = list(self._frame_s), list(self._detect_s)
+            classify_s, crops = list(self._classify_s), list(self._crops)
+            errors = dict(sorted(self._errors.items()))
+            streaks = {c: n for c, n in sorted(self._streak.items()) if n}
+            last_error = dict(sorted(self._last_error.items()))
+            frames = self._frames
+        return {
+            "fps": fps,
+            "frame_p50_ms": _pct(frame_s, 50),
+            "frame_p95_ms": _pct(frame_s, 95),
+            "frame_p99_ms": _pct(frame_s, 99),
+            "detect_p50_ms": _pct(detect_s, 50),
+            "detect_p99_ms": _pct(detect_s, 99),
+            "classify_p50_ms": _pct(classify_s, 50),
+            "classify_p99_ms": _pct(classify_s, 99),
+            "crops_per_batch": round(sum(crops) / len(crops), 2) if crops else None,
+            "faces": self._faces,
+            "provider": self._provider,
+            "rss_mb": round(rss, 1) if rss is not None else None,
+            "frames": frames,
+            "uptime_s": round(self._clock() - self._start, 1),
+            "errors": errors,
+            "consecutive_failures": streaks,
+            "last_error": last_error,
+            "failing": failing,
+        }
+
+    def format_line(self, snap: dict[str, Any] | None = None) -> str:
+        snap = snap if snap is not None else self.snapshot()
+        parts = ["metrics"]
+        for key, value in snap.items():
+            if key in ("consecutive_failures", "last_error"):
+                continue
+            if isinstance(value, dict):
+                text = ",".join(f"{k}:{v}" for k, v in value.items()) or "-"
+            elif isinstance(value, list):
+                text = ",".join(value) or "-"
+            elif value is None or (isinstance(value, float) and math.isnan(value)):
+                text = "-"
+            else:
+                text = str(value).replace(" ", "_")
+            parts.append(f"{key}={text}")
+        return " ".join(parts)
+
+    def maybe_log(self, now: float | None = None) -> bool:
+        """Log the metrics line if `metrics_interval_s` has passed (monotonic `now`)."""
+        now = self._clock() if now is None else now
+        if now < self._next_log:
+            return False
+        self._next_log = now + self.interval_s
+        self._log.info("%s", self.format_line())
+        return True

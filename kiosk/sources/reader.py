@@ -1,0 +1,92 @@
+"""Reads a source on its own thread so the display never waits on a camera.
+
+The display asks for the latest frame and gets it at once; a stalled, unplugged or slow
+source only means the same frame (or none) is offered again. Non-live sources (video
+files, stills, the demo) are paced to their nominal frame rate, as a camera would be.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from kiosk.sources.base import Frame, FrameSource, validate_image
+
+log = logging.getLogger(__name__)
+
+
+class FrameReader:
+    """Holds the newest frame from `source`; `threaded=False` reads on demand (tests, bench)."""
+
+    def __init__(self, source: FrameSource, *, threaded: bool = True) -> None:
+        self.source = source
+        self._threaded = threaded
+        self._lock = threading.Lock()
+        self._latest: Frame | None = None
+        self._index = 0
+        self._last_frame_at: float | None = None
+        self.errors = 0
+        self.bad_frames = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._thread = threading.Thread(target=self._run, name="frame-reader", daemon=True)
+            self._thread.start()
+
+    def _read_once(self) -> Frame | None:
+        try:
+            raw = self.source.read()
+        except Exception:  # a driver or decoder fault must not end the kiosk
+            self.errors += 1
+            log.exception("reading from %s failed", self.source.name)
+            return None
+        if raw is None:
+            return None
+        image = validate_image(raw)
+        if image is None:
+            self.bad_frames += 1
+            log.warning("dropped a corrupt frame from %s", self.source.name)
+            return None
+        self._index += 1
+        now = time.monotonic()
+        frame = Frame(self._index, image, now)
+        with self._lock:
+            self._latest = frame
+            self._last_frame_at = now
+        return frame
+
+    def _run(self) -> None:
+        interval = 1.0 / max(1.0, self.source.fps)
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            self._read_once()
+            if not self.source.live:
+                next_at += interval
+                delay = next_at - time.monotonic()
+                if delay > 0:
+                    self._stop.wait(delay)
+                else:
+                    next_at = time.monotonic()
+
+    def latest(self) -> Frame | None:
+        """The newest frame (read now when not threaded)."""
+        if not self._threaded:
+            self._read_once()
+        with self._lock:
+            return self._latest
+
+    def seconds_since_frame(self) -> float:
+        with self._lock:
+            last = self._last_frame_at
+        return float("inf") if last is None else time.monotonic() - last
+
+    @property
+    def available(self) -> bool:
+        return self.source.available
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        self.source.close()

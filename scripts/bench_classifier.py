@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Per-crop latency of the person classifier: p50/p99 at batch 1 and batch 8, and RSS.
+
+  .venv/bin/python scripts/bench_classifier.py                 # default model, best provider
+  .venv/bin/python scripts/bench_classifier.py --providers cpu --threads 2
+
+Times include preprocessing (resize, normalise) of real face-sized crops, as the kiosk does;
+per-crop time at batch 8 is the batch time / 8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.classify.classifier import PersonClassifier  # noqa: E402
+from kiosk.scene import Box  # noqa: E402
+
+
+def rss_mb() -> float:
+    try:
+        import psutil
+
+        return psutil.Process().memory_info().rss / 1e6
+    except ImportError:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def crops(n: int) -> list[np.ndarray]:
+    from skimage import data
+
+    astronaut = data.astronaut()
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(n):
+        x, y = rng.integers(150, 200), rng.integers(60, 100)
+        side = int(rng.integers(80, 110))
+        out.append(Box(x, y, x + side, y + side).padded(0.6, 512, 512).crop(astronaut).copy())
+    return out
+
+
+def measure(clf: PersonClassifier, batch: list[np.ndarray], runs: int, warmup: int) -> np.ndarray:
+    for _ in range(warmup):
+        clf.predict_proba(batch)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        clf.predict_proba(batch)
+        times.append((time.perf_counter() - t0) / len(batch))
+    return np.array(times) * 1000.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model-dir", type=Path, default=ROOT / "models" / "person_effnet")
+    ap.add_argument("--providers", default="tensorrt,cuda,cpu")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--warmup", type=int, default=10)
+    args = ap.parse_args(argv)
+
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    clf = PersonClassifier(args.model_dir, providers=args.providers.split(","),
+                           threads=args.threads, batch_size=8)
+    load_s = time.perf_counter() - t0
+    import onnxruntime as ort
+
+    print(f"model     {clf.manifest.name} ({clf.manifest.model_file}, "
+          f"{clf.model_path.stat().st_size / 1e6:.1f} MB, {len(clf.wnids)} classes, "
+          f"input {clf.manifest.input_size[0]}x{clf.manifest.input_size[1]})")
+    print(f"provider  {clf.provider}" + (f" ({clf.provider_note})" if clf.provider_note else ""))
+    print(f"host      {platform.processor() or platform.machine()}, "
+          f"{__import__('os').cpu_count()} cpus, onnxruntime {ort.__version__}, "
+          f"threads {args.threads or 'default'}")
+    print(f"load      {load_s:.2f} s (checksum, session, warm-up)")
+    sample = crops(8)
+    for size in (1, 8):
+        ms = measure(clf, sample[:size], args.runs, args.warmup)
+        print(f"batch {size}   per crop p50 {np.percentile(ms, 50):6.2f} ms   "
+              f"p99 {np.percentile(ms, 99):6.2f} ms   ({args.runs} runs)")
+    print(f"rss       {rss_mb():.0f} MB (before loading: {rss0:.0f} MB)")
+    clf.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The one test command: set up (first time only), lint, and run the whole suite headless.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+.venv/bin/ruff check kiosk scripts tests
+SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Install roulette kiosk as a systemd service. Idempotent: run it again to update the code.
+#
+#   sudo systemd/install.sh [--dry-run] [--start] [--wheels DIR] [--no-enable]
+#
+#   --dry-run     print every step, change nothing (no root needed)
+#   --start       (re)start the service at the end
+#   --wheels DIR  install Python packages offline from a wheelhouse
+#                 (made beforehand with: pip download -d DIR /path/to/repo)
+#   --no-enable   install but do not enable at boot
+#
+# What it does:
+#   1. creates the system user `kiosk` (no login, home /var/lib/roulette-kiosk) in the
+#      groups video, render and input (those that exist);
+#   2. copies the project (code, models, wordnet_labels, config) to /opt/roulette-kiosk/app
+#      and installs it into the virtual environment /opt/roulette-kiosk/venv;
+#   3. copies config/kiosk.yaml to /etc/roulette-kiosk/kiosk.yaml ONLY if that file does not
+#      exist yet (an installer's edits are never overwritten), and the JSON schema beside it;
+#   4. installs the unit to /etc/systemd/system, checks it with `systemd-analyze verify`,
+#      reloads systemd and enables it.
+set -euo pipefail
+
+NAME=roulette-kiosk
+USER_NAME=kiosk
+PREFIX=/opt/$NAME
+APP=$PREFIX/app
+VENV=$PREFIX/venv
+ETC=/etc/$NAME
+STATE=/var/lib/$NAME
+UNIT_DIR=/etc/systemd/system
+PYTHON=${PYTHON:-python3}
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+DRY=0 START=0 ENABLE=1 WHEELS=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dry-run) DRY=1 ;;
+        --start) START=1 ;;
+        --no-enable) ENABLE=0 ;;
+        --wheels) WHEELS=${2:?--wheels needs a folder}; shift ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+run() {
+    echo "+ $(printf '%q ' "$@")"
+    if [ "$DRY" -eq 0 ]; then "$@"; fi
+}
+
+step() { echo; echo "== $*"; }
+
+if [ "$DRY" -eq 0 ] && [ "$(id -u)" -ne 0 ]; then
+    echo "install.sh: run as root (sudo), or with --dry-run to see the steps" >&2
+    exit 1
+fi
+for f in "$SRC/systemd/$NAME.service" "$SRC/config/kiosk.yaml" "$SRC/pyproject.toml"; do
+    [ -f "$f" ] || { echo "install.sh: $f missing: run from a full checkout" >&2; exit 1; }
+done
+
+step "1. system user $USER_NAME"
+groups=""
+for g in video render input; do
+    if getent group "$g" >/dev/null; then groups="${groups:+$groups,}$g"; fi
+done
+if id "$USER_NAME" >/dev/null 2>&1; then
+    echo "user $USER_NAME exists"
+    if [ -n "$groups" ]; then run usermod --append --groups "$groups" "$USER_NAME"; fi
+else
+    run useradd --system --user-group --home-dir "$STATE" --no-create-home \
+        --shell /usr/sbin/nologin ${groups:+--groups "$groups"} \
+        --comment "roulette kiosk service" "$USER_NAME"
+fi
+
+step "2. code to $APP, virtual environment $VENV"
+run mkdir -p "$PREFIX"
+# copy into a fresh folder, then swap, so a failed copy never leaves half an install
+run rm -rf "$APP.new"
+run mkdir -p "$APP.new"
+if [ "$DRY" -eq 0 ]; then
+    tar -C "$SRC" --exclude=./.venv --exclude=./.git --exclude='*.egg-info' \
+        --exclude='__pycache__' --exclude=./.pytest_cache --exclude=./.ruff_cache \
+        -cf - . | tar -C "$APP.new" -xf -
+else
+    echo "+ tar -C $SRC --exclude=.venv --exclude=.git ... -cf - . | tar -C $APP.new -xf -"
+fi
+run rm -rf "$APP.old"
+if [ -d "$APP" ]; then run mv "$APP" "$APP.old"; fi
+run mv "$APP.new" "$APP"
+run rm -rf "$APP.old"
+run chown -R root:root "$APP"
+run chmod -R go-w,a+rX "$APP"
+if [ ! -x "$VENV/bin/python" ]; then
+    run "$PYTHON" -m venv "$VENV"
+fi
+pip_args=(--disable-pip-version-check --quiet)
+if [ -n "$WHEELS" ]; then pip_args+=(--no-index --find-links "$WHEELS"); fi
+# Editable install: the package runs from $APP, so the config's relative paths
+# (models/, wordnet_labels/) resolve inside $APP.
+run "$VENV/bin/pip" install "${pip_args[@]}" --editable "$APP"
+
+step "3. configuration in $ETC"
+run install -d -m 0755 "$ETC"
+if [ -f "$ETC/kiosk.yaml" ]; then
+    echo "$ETC/kiosk.yaml exists: kept (compare with $APP/config/kiosk.yaml after updates)"
+else
+    run install -m 0644 "$SRC/config/kiosk.yaml" "$ETC/kiosk.yaml"
+fi
+if [ -f "$SRC/config/kiosk.schema.json" ]; then
+    run install -m 0644 "$SRC/config/kiosk.schema.json" "$ETC/kiosk.schema.json"
+fi
+
+step "4. systemd unit"
+run install -m 0644 "$SRC/systemd/$NAME.service" "$UNIT_DIR/$NAME.service"
+if command -v systemd-analyze >/dev/null; then
+    run systemd-analyze verify "$UNIT_DIR/$NAME.service"
+fi
+if [ -d /run/systemd/system ]; then
+    run systemctl daemon-reload
+    if [ "$ENABLE" -eq 1 ]; then run systemctl enable "$NAME.service"; fi
+    if [ "$START" -eq 1 ]; then run systemctl restart "$NAME.service"; fi
+else
+    echo "systemd is not running here: enable it later with systemctl enable $NAME"
+fi
+
+step "done"
+cat <<EOF
+Check the installation:   sudo -u $USER_NAME $VENV/bin/kiosk doctor --config $ETC/kiosk.yaml
+Start / status / log:     systemctl start $NAME; systemctl status $NAME; journalctl -u $NAME -f
+Edit the configuration:   $ETC/kiosk.yaml (then: systemctl restart $NAME)
+EOF

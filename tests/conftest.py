@@ -1,0 +1,63 @@
+"""Shared fixtures: real photos, real video files written by OpenCV, headless SDL."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+from pathlib import Path  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+# The astronaut's face in skimage.data.astronaut() as MediaPipe finds it (x0, y0, x1, y1).
+ASTRONAUT_FACE = (177, 82, 272, 177)
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut())
+
+
+@pytest.fixture(scope="session")
+def coffee() -> np.ndarray:
+    from skimage import data
+
+    return np.ascontiguousarray(data.coffee())
+
+
+def place(photo: np.ndarray, canvas_size: tuple[int, int], x: int, y: int,
+          canvas: np.ndarray | None = None) -> np.ndarray:
+    """Paste a photo onto a dark canvas (w, h) at (x, y), clipped at the edges."""
+    w, h = canvas_size
+    out = np.full((h, w, 3), 20, np.uint8) if canvas is None else canvas
+    ph, pw = photo.shape[:2]
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + pw), min(h, y + ph)
+    if x1 > x0 and y1 > y0:
+        out[y0:y1, x0:x1] = photo[y0 - y:y1 - y, x0 - x:x1 - x]
+    return out
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
+    """Write RGB frames to a real video file with OpenCV (MJPG in .avi)."""
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    assert writer.isOpened(), "OpenCV could not open a MJPG writer"
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
+
+
+@pytest.fixture(scope="session")
+def astronaut_video(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
+    """A 1280x720 video: the astronaut photo (its face ~95 px, a visitor at ~1.5 m) drifting
+    right by 2 px per frame, 60 frames."""
+    frames = [place(astronaut, (1280, 720), 300 + 2 * i, 100) for i in range(60)]
+    return write_video(tmp_path_factory.mktemp("video") / "astronaut.avi", frames)

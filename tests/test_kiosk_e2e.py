@@ -1,0 +1,237 @@
+"""The whole kiosk, end to end: a real video file as the camera, real MediaPipe, the shipped
+ONNX model and labels, the real pygame loop headless; assertions read the screen back."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ASTRONAUT_FACE, place, write_video
+
+from kiosk.app import KioskApp
+from kiosk.config import KioskConfig
+from kiosk.scene import Box
+from kiosk.sources.files import ImageSource, VideoFileSource
+
+GREEN = np.array([0, 255, 0])
+
+
+@pytest.fixture(scope="module")
+def parts():
+    from kiosk.assembly import load_model_parts
+
+    loaded = load_model_parts(KioskConfig())
+    yield loaded
+    loaded.close()
+
+
+def _config(**sections) -> KioskConfig:
+    data = {
+        "display": {"fullscreen": False, "width": 1280, "height": 720, "mirror": False},
+        "scene": {"no_face_after_s": 0.3, "idle_after_s": 60},
+    }
+    for key, value in sections.items():
+        data.setdefault(key, {}).update(value)
+    return KioskConfig.model_validate(data)
+
+
+def _run_until(app: KioskApp, predicate, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    view = app.step()
+    while not predicate(view) and time.monotonic() < deadline:
+        time.sleep(1 / 60)
+        view = app.step()
+    return view
+
+
+def _is_green(pixel: np.ndarray) -> bool:
+    return bool(pixel[1] > 200 and pixel[0] < 80 and pixel[2] < 80)
+
+
+def _green_fraction_on_edges(screen: np.ndarray, box: Box) -> float:
+    """How much of the box outline, as drawn on the screen, is green (the stroke is centred
+    on the box's edges, so the samples lie on the edges themselves)."""
+    height, width = screen.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in (box.x0, box.y0, box.x1, box.y1))
+    x1, y1 = min(x1, width - 1), min(y1, height - 1)
+    samples = []
+    for x in np.linspace(x0 + 4, x1 - 4, 12).astype(int):
+        samples += [screen[y0, x], screen[y1, x]]
+    for y in np.linspace(y0 + 4, y1 - 4, 12).astype(int):
+        samples += [screen[y, x0], screen[y, x1]]
+    return float(np.mean([_is_green(p) for p in samples]))
+
+
+def test_face_gets_a_green_box_where_it_is_and_a_stable_label(parts, astronaut_video: Path):
+    config = _config()
+    app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
+                   threaded_source=False, provider=parts.classifier.provider)
+    try:
+        started = time.monotonic()
+        view = _run_until(app, lambda v: v.faces and v.faces[0].label is not None)
+        waited = time.monotonic() - started
+        assert view.faces and view.faces[0].label is not None, "no label within 10 s"
+        label = view.faces[0].label
+        assert label.breadcrumb[0].startswith("person, individual, someone")
+        assert label.name == label.breadcrumb[-1]
+        frame_index = app.reader.latest().index
+        # The video drifts 2 px per frame from x=300: where the face really is in this frame.
+        shift = 300 + 2 * ((frame_index - 1) % 60)
+        truth = Box(ASTRONAUT_FACE[0] + shift, ASTRONAUT_FACE[1] + 100,
+                    ASTRONAUT_FACE[2] + shift, ASTRONAUT_FACE[3] + 100)
+        face_box = view.faces[0].box
+        assert face_box.iou(truth) > 0.5
+        screen = app.screenshot()  # display size == source size, no mirror: same coordinates
+        assert _green_fraction_on_edges(screen, face_box) > 0.8
+        inside = screen[int(face_box.center[1]), int(face_box.center[0])]
+        assert not _is_green(inside)
+        # The label stays while the visitor stays (40 more frames of drifting).
+        track_id = view.faces[0].track_id
+        for _ in range(40):
+            view = app.step()
+            assert [f.track_id for f in view.faces] == [track_id]
+            assert view.faces[0].label == label
+        print(f"first label after {waited * 1000:.0f} ms (includes model warm-up)")
+    finally:
+        app.close()
+
+
+def test_a_newcomer_gets_a_fresh_spin(parts, tmp_path: Path, astronaut: np.ndarray):
+    """One visitor, then a second steps in: the first keeps their label, the second spins."""
+    one = [place(astronaut, (1280, 720), 40, 100)] * 20
+    pair = place(astronaut, (1280, 720), 700, 100, canvas=place(astronaut, (1280, 720), 40, 100))
+    two = [pair] * 60
+    video = write_video(tmp_path / "arrive.avi", one + two)
+    app = KioskApp(_config(), parts.labeller, VideoFileSource(video, loop=False),
+                   headless=True, threaded_source=False)
+    try:
+        first = _run_until(app, lambda v: len(v.faces) == 1 and v.faces[0].label is not None)
+        assert first.faces[0].label is not None
+        first_id, first_label = first.faces[0].track_id, first.faces[0].label
+        view = _run_until(app, lambda v: len(v.faces) == 2)
+        newcomer = [f for f in view.faces if f.track_id != first_id]
+        assert len(newcomer) == 1 and newcomer[0].label is None  # spinning at first
+        view = _run_until(app, lambda v: len(v.faces) == 2 and all(f.label for f in v.faces))
+        by_id = {f.track_id: f.label for f in view.faces}
+        assert by_id[first_id] == first_label
+    finally:
+        app.close()
+
+
+def test_no_face_labels_the_whole_scene_top_left(parts, tmp_path: Path, coffee: np.ndarray):
+    still = tmp_path / "coffee.png"
+    import cv2
+
+    cv2.imwrite(str(still), cv2.cvtColor(coffee, cv2.COLOR_RGB2BGR))
+    config = _config(display={"width": 600, "height": 400})
+    app = KioskApp(config, parts.labeller, ImageSource(still), headless=True,
+                   threaded_source=False)
+    try:
+        view = _run_until(app, lambda v: v.scene_label is not None)
+        assert not view.faces and view.scene_label is not None
+        assert view.scene_label.breadcrumb[0].startswith("person")
+        screen = app.screenshot()
+        band = screen[:120, :300]  # top-left: black band with green text
+        assert (np.abs(band.astype(int) - GREEN).sum(axis=2) < 120).mean() > 0.01
+    finally:
+        app.close()
+
+
+def test_idle_screen_when_nobody_is_there(parts, tmp_path: Path, coffee: np.ndarray):
+    import cv2
+
+    still = tmp_path / "room.png"
+    cv2.imwrite(str(still), cv2.cvtColor(coffee, cv2.COLOR_RGB2BGR))
+    config = _config(scene={"no_face_after_s": 0.1, "idle_after_s": 0.5})
+    app = KioskApp(config, parts.labeller, ImageSource(still), headless=True,
+                   threaded_source=False)
+    try:
+        view = _run_until(app, lambda v: v.mode == "idle", timeout=8.0)
+        assert view.mode == "idle"
+        screen = app.screenshot()
+        assert np.abs(screen.astype(int) - cv2.resize(coffee, (1280, 720))).mean() > 30
+    finally:
+        app.close()
+
+
+def test_a_source_that_stops_shows_camera_unavailable_and_recovers(parts, tmp_path: Path,
+                                                                   astronaut: np.ndarray):
+    video = write_video(tmp_path / "short.avi", [place(astronaut, (1280, 720), 300, 100)] * 10)
+    source = VideoFileSource(video, loop=False)  # it ends: the camera "is unplugged"
+    app = KioskApp(_config(), parts.labeller, source, headless=True, threaded_source=False)
+    try:
+        view = _run_until(app, lambda v: v.mode == "camera_unavailable", timeout=5.0)
+        assert view.mode == "camera_unavailable"
+        unavailable = app.screenshot()
+        app.reader.source = VideoFileSource(video)  # plugged back in
+        view = _run_until(app, lambda v: v.mode == "live" and v.faces, timeout=5.0)
+        assert view.faces
+        assert np.abs(app.screenshot().astype(int) - unavailable).mean() > 5
+    finally:
+        app.close()
+
+
+def test_model_session_that_raises_is_logged_and_the_display_goes_on(
+        parts, astronaut_video: Path, caplog: pytest.LogCaptureFixture):
+    from kiosk.service.metrics import Metrics
+
+    metrics = Metrics(KioskConfig().service)
+    app = KioskApp(_config(), parts.labeller, VideoFileSource(astronaut_video), headless=True,
+                   threaded_source=False, metrics=metrics)
+    session = parts.classifier._session  # the real onnxruntime session
+    real_run = session.run
+    calls = {"n": 0}
+
+    def failing_run(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise RuntimeError("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : injected fault")
+        return real_run(*args, **kwargs)
+
+    try:
+        session.run = failing_run  # type: ignore[method-assign]
+        view = _run_until(app, lambda v: v.faces and v.faces[0].label is not None, timeout=10)
+        assert view.faces and view.faces[0].label is not None, "never recovered from the fault"
+        assert calls["n"] >= 3
+        assert "classify failed" in caplog.text and "injected fault" in caplog.text
+        assert metrics.snapshot()["errors"].get("classify", 0) >= 2
+        assert metrics.consecutive_failures("classify") == 0  # recovered
+    finally:
+        session.run = real_run  # type: ignore[method-assign]
+        app.close()
+
+
+def test_a_frame_of_the_wrong_shape_is_dropped_not_fatal(parts, astronaut_video: Path):
+    class WrongShapes(VideoFileSource):
+        calls = 0
+
+        def read(self):
+            self.calls += 1
+            if self.calls % 2:
+                return np.zeros((720, 1280), np.float64)  # wrong dtype and shape
+            return super().read()
+
+    app = KioskApp(_config(), parts.labeller, WrongShapes(astronaut_video), headless=True,
+                   threaded_source=False)
+    try:
+        view = _run_until(app, lambda v: v.faces and v.faces[0].label is not None)
+        assert view.faces and app.reader.bad_frames > 0
+    finally:
+        app.close()
+
+
+def test_rotation_and_mirror_move_the_box_with_the_picture(parts, astronaut_video: Path):
+    from kiosk.render.geometry import map_box
+
+    config = _config(display={"width": 720, "height": 1280, "rotation": 90, "mirror": True})
+    app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
+                   threaded_source=False)
+    try:
+        view = _run_until(app, lambda v: bool(v.faces))
+        screen_box = map_box(view.faces[0].box, (1280, 720), (720, 1280),
+                             rotation=90, mirror=True)
+        assert _green_fraction_on_edges(app.screenshot(), screen_box) > 0.7
+    finally:
+        app.close()

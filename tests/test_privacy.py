@@ -1,0 +1,124 @@
+"""Privacy: by default the kiosk writes no file and opens no socket, and capture writes only
+to its folder. strace watches the real `kiosk run` process and all its threads, native code
+(MediaPipe, onnxruntime, SDL) included, while it labels a real face."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WRITE_FLAGS = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND")
+# Device and kernel interfaces a process may open for writing without storing anything.
+HARMLESS_PREFIXES = ("/dev/null", "/dev/shm/", "/dev/tty", "/dev/pts/", "/proc/", "/sys/")
+
+pytestmark = pytest.mark.skipif(shutil.which("strace") is None,
+                                reason="strace not installed (scripts/setup.sh installs it)")
+
+
+def _run_traced(tmp_path: Path, video: Path, extra: dict) -> tuple[str, str]:
+    config = {
+        "camera": {"source": "video", "path": str(video)},
+        "display": {"fullscreen": False, "width": 640, "height": 360},
+        "service": {"metrics_interval_s": 1.0},
+        **extra,
+    }
+    config_path = tmp_path / "kiosk.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    trace = tmp_path / "trace.txt"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "SDL_VIDEODRIVER": "dummy",
+        "SDL_AUDIODRIVER": "dummy",
+        "PYTHONDONTWRITEBYTECODE": "1",  # Python's own bytecode cache is not visitor data
+    }
+    proc = subprocess.run(
+        ["strace", "-f", "-qq", "-o", str(trace),
+         "-e", "trace=open,openat,creat,rename,renameat,renameat2,link,mkdir,%network",
+         sys.executable, "-m", "kiosk", "run", "--headless", "--seconds", "6",
+         "--config", str(config_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return trace.read_text(), proc.stderr
+
+
+def _written_paths(trace: str) -> list[str]:
+    paths = []
+    for line in trace.splitlines():
+        match = re.search(r'(?:open|openat|creat)\(.*?"([^"]+)", ([^)]*)\) = (\d+)', line)
+        if not match or match.group(1).startswith(HARMLESS_PREFIXES):
+            continue
+        if line.split("(")[0].endswith("creat") or WRITE_FLAGS.search(match.group(2)):
+            paths.append(match.group(1))
+    return paths
+
+
+# libmediapipe's static initialiser (net::IPv4SocketsPreferred) opens one UDP socket to ask the
+# kernel whether IPv4 works, and never connects, binds or sends on it: that probe alone is allowed.
+# AF_UNIX sockets (glibc asking nscd, the display server) and netlink never leave the machine.
+IPV4_PROBE = re.compile(r"socket\(AF_INET, SOCK_DGRAM, IPPROTO_IP\) = \d+$")
+LOCAL_FAMILIES = ("AF_UNIX", "AF_LOCAL", "AF_NETLINK")
+
+
+def _network_calls(trace: str) -> list[str]:
+    """Every successful system call that could reach another machine, but MediaPipe's probe."""
+    calls = []
+    for line in trace.splitlines():
+        body = line.split(None, 1)[-1].rstrip()
+        call = re.match(r"(socket|connect|bind|sendto|sendmsg|sendmmsg)\((.*)", body)
+        if call is None or re.search(r"= -1 E", body) or IPV4_PROBE.match(body):
+            continue
+        name, args = call.groups()
+        if name == "socket" and args.startswith(LOCAL_FAMILIES):
+            continue
+        if name != "socket" and (f"sa_family={LOCAL_FAMILIES[0]}" in args
+                                 or not re.search(r"sa_family=AF_", args)):
+            continue  # a local address, or a send on a connected socket (its connect is checked)
+        calls.append(line)
+    return calls
+
+
+def _video(tmp_path: Path) -> Path:
+    import numpy as np
+    from conftest import place, write_video
+    from skimage import data
+
+    frames = [place(data.astronaut(), (1280, 720), 300 + i, 100) for i in range(30)]
+    video = write_video(tmp_path / "visitor.avi", frames)
+    assert np.any(frames[0])
+    return video
+
+
+def test_by_default_nothing_is_written_and_no_socket_is_opened(tmp_path: Path) -> None:
+    video = _video(tmp_path)
+    trace, stderr = _run_traced(tmp_path, video, {})
+    assert "faces=1" in stderr, f"the run never saw the visitor: the test proves nothing\n{stderr}"
+    assert _written_paths(trace) == []
+    assert _network_calls(trace) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "kiosk.yaml", "trace.txt",
+                                                          "visitor.avi"]
+    assert list((tmp_path / "home").rglob("*")) == []
+
+
+def test_capture_when_turned_on_writes_only_to_its_folder(tmp_path: Path) -> None:
+    video = _video(tmp_path)
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    trace, _ = _run_traced(tmp_path, video, {
+        "capture": {"enabled": True, "folder": str(captures), "interval_s": 1.0}})
+    written = _written_paths(trace)
+    assert written, "capture was on but nothing was written"
+    assert all(Path(p).resolve().is_relative_to(captures) for p in written), written
+    assert list(captures.glob("*.png"))
+    assert _network_calls(trace) == []

@@ -1,0 +1,382 @@
+"""The renderer on real pygame surfaces: pixels read back where the geometry says."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+import skimage.data  # noqa: E402
+
+from kiosk.config import DisplayConfig, TextsConfig  # noqa: E402
+from kiosk.render import Renderer, ScreenMapping, annotate_still  # noqa: E402
+from kiosk.scene import Box, FaceView, FrameView, Label  # noqa: E402
+
+SIZE = (1920, 1080)
+GREEN = (0, 255, 0)
+FACE = Box(140, 40, 260, 190)  # the astronaut's face in skimage.data.astronaut()
+PERSON = "person, individual, someone, somebody, mortal, soul"
+LABEL = Label(
+    wnid="n10105733",
+    name="first offender",
+    probability=0.41,
+    breadcrumb=(PERSON, "bad person", "wrongdoer, offender", "convict", "first offender"),
+    gloss="a person convicted of a crime for the first time",
+    other_breadcrumbs=((PERSON, "unfortunate, unfortunate person", "prisoner, captive"),),
+    topk=(("first offender", 0.41), ("grass widower, divorced man", 0.2), ("Hakka", 0.12)),
+)
+ASTRONAUT = Label(
+    "n09826204",
+    "astronaut, spaceman, cosmonaut",
+    0.8,
+    (PERSON, "traveler, traveller", "voyager", "astronaut, spaceman, cosmonaut"),
+)
+
+
+@pytest.fixture(scope="module")
+def astro() -> np.ndarray:
+    return skimage.data.astronaut()
+
+
+@pytest.fixture
+def surface() -> pygame.Surface:
+    pygame.display.init()
+    return pygame.Surface(SIZE)
+
+
+def make(display: DisplayConfig | None = None, **kw) -> Renderer:
+    r = Renderer(SIZE, display or DisplayConfig(), TextsConfig(), **kw)
+    r.strict = True
+    return r
+
+
+def pixels(surface: pygame.Surface) -> np.ndarray:
+    """(H, W, 3) copy of the surface."""
+    return pygame.surfarray.array3d(surface).transpose(1, 0, 2)
+
+
+def save(surface: pygame.Surface, name: str) -> None:
+    pygame.image.save(surface, f"/tmp/render_{name}.png")
+
+
+def kinds(r: Renderer, kind: str) -> list[pygame.Rect]:
+    return [rect for k, rect in r.last_layout if k == kind]
+
+
+@pytest.mark.parametrize(
+    ("rotation", "mirror"), [(0, False), (0, True), (90, False), (90, True), (270, True)]
+)
+def test_green_box_where_the_face_maps(astro, surface, rotation: int, mirror: bool) -> None:
+    display = DisplayConfig(rotation=rotation, mirror=mirror)
+    r = make(display)
+    r.draw(surface, FrameView(astro))
+    base = pixels(surface)
+    r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, LABEL),)))
+    got = pixels(surface)
+    save(surface, f"box_r{rotation}{'_m' if mirror else ''}")
+
+    b = ScreenMapping((512, 512), SIZE, rotation, mirror).map_box(FACE)
+    x0, y0, x1, y1 = round(b.x0), round(b.y0), round(b.x1), round(b.y1)
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    for x, y in [(x0, cy), (x1 - 1, cy), (cx, y0), (x0, y0 + 5), (x1 - 1, y0 + 5)]:
+        assert tuple(got[y, x]) == GREEN, (x, y)
+    # Inside the box the picture is untouched.
+    for x, y in [(cx, cy), (x0 + 10, y0 + 10), (x1 - 10, y0 + 10)]:
+        assert tuple(got[y, x]) == tuple(base[y, x]), (x, y)
+    # The face region shows the face: same pixels as the frame mapped there.
+    assert kinds(r, "box") and len(kinds(r, "band")) == 1
+
+
+@pytest.mark.parametrize(("rotation", "mirror"), [(0, True), (90, False), (90, True), (180, True)])
+@pytest.mark.parametrize("use_opencv", [True, False])
+def test_image_follows_rotation_and_mirror(surface, rotation, mirror, use_opencv) -> None:
+    """A red block in the frame shows up where the mapping puts it (both paint paths)."""
+    frame = np.full((480, 640, 3), 40, np.uint8)
+    frame[100:160, 500:580] = (255, 0, 0)
+    r = make(DisplayConfig(rotation=rotation, mirror=mirror), use_opencv=use_opencv)
+    r.draw(surface, FrameView(frame))
+    x, y = ScreenMapping((640, 480), SIZE, rotation, mirror).map_point(540, 130)
+    assert tuple(pixels(surface)[int(y), int(x)]) == (255, 0, 0)
+    # Letterbox bars are black.
+    ix, iy, iw, ih = ScreenMapping((640, 480), SIZE, rotation, mirror).image_rect
+    assert ix > 0 and tuple(pixels(surface)[540, ix // 2]) == (0, 0, 0)
+
+
+def test_both_paint_paths_agree(astro, surface) -> None:
+    view = FrameView(astro)
+    make(DisplayConfig(rotation=90, mirror=True)).draw(surface, view)
+    a = pixels(surface).astype(int)
+    make(DisplayConfig(rotation=90, mirror=True), use_opencv=False).draw(surface, view)
+    b = pixels(surface).astype(int)
+    assert np.abs(a - b).mean() < 4.0
+
+
+EDGE_BOXES = {
+    "left": Box(0, 200, 110, 330),
+    "right": Box(400, 200, 512, 330),
+    "top": Box(200, 0, 320, 130),
+    "bottom": Box(200, 380, 320, 512),
+    "top_left": Box(0, 0, 120, 130),
+    "bottom_right": Box(392, 382, 512, 512),
+    "whole_frame": Box(-50, -50, 600, 600),
+}
+
+
+@pytest.mark.parametrize("where", list(EDGE_BOXES))
+@pytest.mark.parametrize("rotation", [0, 90])
+def test_label_band_on_screen_at_every_border(astro, surface, where, rotation) -> None:
+    long = Label("n1", "lengthy " * 12, 0.5, (PERSON, *(["intermediate, category"] * 8)))
+    for label in (LABEL, long, None):
+        r = make(DisplayConfig(rotation=rotation, mirror=True))
+        r.draw(surface, FrameView(astro, faces=(FaceView(1, EDGE_BOXES[where], label),)))
+        bands = kinds(r, "band") + kinds(r, "spinner")
+        assert len(bands) == 1
+        band = bands[0]
+        assert surface.get_rect().contains(band), (where, band)
+        region = pixels(surface)[band.top : band.bottom, band.left : band.right]
+        green = (region[..., 1] > 200) & (region[..., 0] < 60) & (region[..., 2] < 60)
+        assert green.any()
+        # Mostly black band behind green type.
+        assert (region.sum(axis=2) == 0).mean() > 0.5
+    if where == "bottom_right":
+        save(surface, "edge_bottom_right")
+
+
+def test_several_faces_bands_do_not_overlap(surface) -> None:
+    frame = np.ascontiguousarray(np.tile(skimage.data.astronaut(), (2, 3, 1))[:720, :1280])
+    faces = (
+        FaceView(1, Box(140, 40, 260, 190), LABEL),
+        FaceView(2, Box(652, 40, 772, 190), ASTRONAUT),
+        FaceView(3, Box(140, 552, 260, 700), None),
+        FaceView(4, Box(1164, 552, 1280, 720), LABEL),
+    )
+    r = make(DisplayConfig(mirror=False))
+    r.draw(surface, FrameView(frame, faces=faces))
+    save(surface, "4faces")
+    bands = kinds(r, "band") + kinds(r, "spinner")
+    assert len(bands) == 4
+    for i, a in enumerate(bands):
+        assert surface.get_rect().contains(a)
+        for b in bands[i + 1 :]:
+            assert not a.colliderect(b)
+
+
+def test_spinner_animates_without_words(astro, surface) -> None:
+    t = [0.0]
+    r = make(clock=lambda: t[0])
+    frames = []
+    for step in range(3):
+        t[0] = step / 3.0 + 0.01
+        r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, None),)))
+        (band,) = kinds(r, "spinner")
+        frames.append(pixels(surface)[band.top : band.bottom, band.left : band.right].copy())
+    assert not np.array_equal(frames[0], frames[1])
+    assert not np.array_equal(frames[1], frames[2])
+
+
+def test_scene_label_top_left(astro, surface) -> None:
+    r = make()
+    r.draw(surface, FrameView(astro, scene_label=ASTRONAUT))
+    save(surface, "scene")
+    (rect,) = kinds(r, "scene")
+    assert rect.left < 100 and rect.top < 100
+
+
+def test_modes_differ_from_live(astro, surface) -> None:
+    r = make()
+    r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, LABEL),)))
+    live = pixels(surface)
+    r.draw(surface, FrameView(astro, mode="idle"))
+    idle = pixels(surface)
+    save(surface, "idle")
+    r.draw(surface, FrameView(None, mode="idle"))
+    idle_black = pixels(surface)
+    r.draw(surface, FrameView(astro, mode="camera_unavailable"))
+    unavailable = pixels(surface)
+    save(surface, "unavailable")
+    assert not np.array_equal(live, idle)
+    assert not np.array_equal(live, unavailable)
+    assert not np.array_equal(idle, unavailable)
+    # Idle dims the camera image; without a frame it is black behind the text.
+    assert idle.mean() < live.mean()
+    assert idle_black[5, 5].sum() == 0
+    # The calm screens have green type in the middle.
+    mid = unavailable[500:580, 400:1500]
+    assert ((mid[..., 1] > 200) & (mid[..., 0] < 60)).any()
+
+
+def test_notice_line_at_bottom(astro, surface) -> None:
+    r = make()
+    for mode in ("live", "idle", "camera_unavailable"):
+        r.draw(surface, FrameView(astro, mode=mode, notice=TextsConfig().demo_notice))
+        (rect,) = kinds(r, "notice")
+        assert rect.bottom > SIZE[1] - 80 and surface.get_rect().contains(rect)
+        assert rect.height < 60
+
+
+def test_topk_panel(astro, surface) -> None:
+    view = FrameView(astro, faces=(FaceView(1, FACE, LABEL),))
+    r = make()
+    r.draw(surface, view)
+    off = pixels(surface)
+    assert not kinds(r, "why")
+    assert r.toggle_topk() is True
+    r.draw(surface, view)
+    save(surface, "topk")
+    (panel,) = kinds(r, "why")
+    assert surface.get_rect().contains(panel)
+    assert not np.array_equal(off, pixels(surface))
+    assert not panel.colliderect(kinds(r, "band")[0])
+    # Scene label gets its panel too; configured on from the start.
+    r2 = make(DisplayConfig(show_topk=True, topk=3))
+    r2.draw(surface, FrameView(astro, scene_label=LABEL))
+    assert kinds(r2, "why")
+
+
+def test_debug_overlay(astro, surface) -> None:
+    debug = {"fps": "30.0", "latency": "41 ms", "faces": "1", "provider": "cpu"}
+    r = make()
+    assert r.debug_enabled is False
+    r.draw(surface, FrameView(astro, debug=debug))
+    assert not kinds(r, "debug")
+    assert r.toggle_debug() is True and r.debug_enabled
+    r.draw(surface, FrameView(astro, debug=debug))
+    (rect,) = kinds(r, "debug")
+    assert rect.right > SIZE[0] - 100 and rect.top < 100
+    assert make(DisplayConfig(debug_overlay=True)).debug_enabled
+
+
+DEGENERATE_FACES = (
+    FaceView(1, Box(-500, -500, -400, -400), LABEL),  # entirely off-frame
+    FaceView(2, Box(-50, 100, 60, 200), LABEL),  # partly off
+    FaceView(3, Box(10, 10, 11, 11), LABEL),  # 1 px
+    FaceView(4, Box(-100, -100, 5000, 5000), LABEL),  # bigger than the frame
+    FaceView(5, Box(300, 300, 200, 200), None),  # reversed
+    FaceView(6, Box(float("nan"), 0, 10, float("inf")), LABEL),
+    FaceView(7, Box(5, 5, 5, 5), LABEL),  # empty
+)
+ODD_LABELS = (
+    Label("n0", "", 0.0, ()),
+    Label("n0", "x" * 3000, float("nan"), ("y" * 2000,) * 30, gloss="g" * 5000,
+          other_breadcrumbs=((PERSON,) * 50,) * 10, topk=(("", -1.0), ("z" * 900, 7.0))),
+    Label("n0", "null\x00byte\nnewline\u2028", 1.0, ("\x00",), topk=(("a", float("inf")),)),
+    Label("n0", "\U0001f600 emoji \u4e2d\u6587", 0.5, (PERSON, "\ud800")),
+)  # fmt: skip
+
+
+def _degenerate_views(astro):
+    frames = [
+        None,
+        np.zeros((1, 1, 3), np.uint8),
+        np.zeros((3000, 4000, 3), np.uint8),
+        astro[::3, ::-2],  # non-contiguous, negative stride
+        astro[:, :, 0],  # grey
+        np.dstack([astro, np.full(astro.shape[:2], 255, np.uint8)]),  # RGBA
+        astro.astype(np.float32) / 255.0,
+        np.zeros((0, 10, 3), np.uint8),
+        np.zeros((7, 5, 3), np.uint16) + 999,
+        np.zeros((2, 3, 3), bool),
+    ]
+    for frame in frames:
+        yield FrameView(frame, faces=DEGENERATE_FACES, scene_label=ODD_LABELS[1], notice="n" * 900,
+                        debug={"x" * 200: "y" * 300, "": ""})  # fmt: skip
+    for label in ODD_LABELS:
+        yield FrameView(astro, faces=(FaceView(1, FACE, label),), scene_label=label)
+    yield FrameView(astro, mode="idle", notice="")
+    yield FrameView(None, mode="camera_unavailable", debug={})
+    yield FrameView(astro, mode="bogus")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_degenerate_inputs_do_not_raise(astro, rotation) -> None:
+    pygame.display.init()
+    display = DisplayConfig(rotation=rotation, show_topk=True, debug_overlay=True)
+    for size in [SIZE, (1, 1), (200, 900), (3000, 200)]:
+        r = Renderer(size, display, TextsConfig(title="", idle_lines=[""] * 3))
+        r.strict = True
+        surface = pygame.Surface(size)
+        for view in _degenerate_views(astro):
+            r.draw(surface, view)
+        assert all(
+            surface.get_rect().contains(rect) or size == (1, 1) for _k, rect in r.last_layout
+        )
+
+
+def test_text_cached_between_frames(astro, surface) -> None:
+    r = make(DisplayConfig(show_topk=True))
+    view = FrameView(astro, faces=(FaceView(1, FACE, LABEL),))
+    r.draw(surface, view)
+    misses = r._tc._surfaces.misses, r._cards.misses
+    for _ in range(5):
+        r.draw(surface, view)
+    assert (r._tc._surfaces.misses, r._cards.misses) == misses
+
+
+def test_draw_time_four_faces_1080p(surface) -> None:
+    frame = np.ascontiguousarray(np.tile(skimage.data.astronaut(), (2, 3, 1))[:720, :1280])
+    faces = tuple(
+        FaceView(i, Box(140 + 512 * (i % 3), 40 + 512 * (i // 3), 260 + 512 * (i % 3),
+                        190 + 512 * (i // 3)), LABEL if i != 2 else None)
+        for i in range(4)
+    )  # fmt: skip
+    view = FrameView(frame, faces=faces, notice="demo", debug={"fps": "30"})
+    r = make(DisplayConfig(mirror=True, debug_overlay=True))
+    r.draw(surface, view)  # warm caches
+    times = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        r.draw(surface, view)
+        times.append(time.perf_counter() - t0)
+    median = float(np.median(times)) * 1000
+    print(f"\ndraw 1280x720 -> 1920x1080, 4 faces: median {median:.2f} ms, "
+          f"min {min(times) * 1000:.2f} ms, max {max(times) * 1000:.2f} ms")  # fmt: skip
+    assert median < 50
+
+
+def test_annotate_still(astro) -> None:
+    display = DisplayConfig(mirror=True, rotation=90)  # ignored for stills
+    view = FrameView(astro, faces=(FaceView(1, FACE, LABEL),))
+    out = annotate_still(view, display, TextsConfig())
+    assert out.shape == astro.shape and out.dtype == np.uint8
+    pygame.image.save(pygame.image.frombuffer(out.tobytes(), (512, 512), "RGB"),
+                      "/tmp/render_still.png")  # fmt: skip
+    # Box at the source coordinates themselves; no mirror, no rotation, no letterbox.
+    assert tuple(out[115, 140]) == GREEN and tuple(out[40, 200]) == GREEN
+    assert tuple(out[100, 200]) == tuple(astro[100, 200])  # inside the face: untouched
+    assert tuple(out[480, 480]) == tuple(astro[480, 480])  # far away: untouched
+    # No frame: a black image of the display size, still without error.
+    blank = annotate_still(FrameView(None), DisplayConfig(width=64, height=48), TextsConfig())
+    assert blank.shape == (48, 64, 3)
+    tiny = annotate_still(FrameView(np.zeros((1, 1, 3), np.uint8), faces=(FaceView(1, FACE),)),
+                          DisplayConfig(), TextsConfig())  # fmt: skip
+    assert tiny.shape == (1, 1, 3)
+
+
+def test_draws_on_display_surface(astro) -> None:
+    pygame.display.init()
+    screen = pygame.display.set_mode((1280, 720))
+    r = Renderer((1280, 720), DisplayConfig(), TextsConfig())
+    r.strict = True
+    r.draw(screen, FrameView(astro, faces=(FaceView(1, FACE, LABEL),)))
+    b = ScreenMapping((512, 512), (1280, 720), 0, True).map_box(FACE)
+    assert tuple(screen.get_at((round(b.x0), round((b.y0 + b.y1) / 2))))[:3] == GREEN
+
+
+@pytest.mark.parametrize("use_opencv", [True, False])
+def test_cover_fit_fills_screen_and_boxes_follow(astro, surface, use_opencv) -> None:
+    frame = np.ascontiguousarray(astro[:384])  # 512x384, 4:3
+    r = make(DisplayConfig(mirror=True), fit="cover", use_opencv=use_opencv)
+    r.draw(surface, FrameView(frame, faces=(FaceView(1, FACE, LABEL),)))
+    got = pixels(surface)
+    assert got[:, :5].sum() > 0 and got[:, -5:].sum() > 0  # no letterbox bars
+    b = ScreenMapping((512, 384), SIZE, 0, True, "cover").map_box(FACE)
+    assert tuple(got[round((b.y0 + b.y1) / 2), round(b.x0)]) == GREEN
+    # Dimmed idle screen works on both paint paths too.
+    r.draw(surface, FrameView(frame, mode="idle"))
+    assert 0 < pixels(surface).mean() < got.mean()
