@@ -9,5 +9,6 @@ import os
 # 1.29+ on Linux writes a device id under ~/.cache and uploads usage events unless told not to.
 # pyproject.toml pins a release without it; this opt-out covers an installer who upgrades.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the journal
 
 __version__ = "0.1.0"

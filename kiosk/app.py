@@ -37,7 +37,6 @@ def init_display(config: KioskConfig, *, headless: bool = False) -> tuple[pygame
     Returns the surface and whether the run is headless. Headless runs draw the same pixels
     into an off-screen surface (tests, benchmarks, and a machine without a screen).
     """
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     import pygame
 

@@ -243,7 +243,6 @@ def check_cameras(
 
 
 def check_display() -> list[Check]:
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     hints = ", ".join(
         f"{k}={os.environ[k]}" for k in ("SDL_VIDEODRIVER", "DISPLAY", "WAYLAND_DISPLAY")
         if os.environ.get(k)
