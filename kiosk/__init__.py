@@ -10,5 +10,6 @@ import os
 # pyproject.toml pins a release without it; this opt-out covers an installer who upgrades.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the journal
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # probing absent cameras is not a warning
 
 __version__ = "0.1.0"

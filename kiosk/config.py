@@ -174,8 +174,8 @@ class TextsConfig(_Strict):
     title: str = Field("ImageNet Roulette", description="Title shown on the idle screen.")
     idle_lines: list[str] = Field(
         [
-            "Step closer. A neural network trained on ImageNet's 'person' categories",
-            "will label you with a word from WordNet, as it was taught to.",
+            "Step closer. A neural network trained on ImageNet will label you",
+            "with one of the 2,832 'person' categories ImageNet took from WordNet.",
             "The labels are often absurd, and some are cruel: that is the point of the work.",
             "No image of you is stored or sent anywhere.",
         ],

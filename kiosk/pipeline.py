@@ -135,8 +135,7 @@ class Pipeline:
         if frame is None or not camera_available:
             if not camera_available:
                 self.tracker.reset()
-                return FrameView(None, mode="camera_unavailable",
-                                 notice=self._config.texts.camera_unavailable)
+                return FrameView(None, mode="camera_unavailable")  # the screen says it all
             return FrameView(None, notice=notice)
 
         image = frame.image
