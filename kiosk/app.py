@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
 from kiosk.pipeline import Pipeline
 from kiosk.scene import FrameView
 from kiosk.sources.base import FrameSource
 from kiosk.sources.reader import FrameReader
-from kiosk.worker import ClassificationWorker
 
 if TYPE_CHECKING:
     import pygame
 
-    from kiosk.labeller import Labeller
+    from kiosk.classify.labeller import Labeller
 
 log = logging.getLogger(__name__)
 

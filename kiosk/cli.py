@@ -105,8 +105,8 @@ def _deny_network(config: KioskConfig) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     faulthandler.enable()  # a watchdog kill (SIGABRT) prints every thread's stack
     from kiosk.app import KioskApp
-    from kiosk.assembly import load_model_parts
     from kiosk.capture import Capture
+    from kiosk.classify.loading import load_model_parts
     from kiosk.service.health import Health
     from kiosk.service.metrics import Metrics
     from kiosk.service.notify import Notifier
@@ -149,8 +149,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from kiosk.assembly import load_model_parts
-    from kiosk.still import classify_still
+    from kiosk.annotate_image import annotate_image
+    from kiosk.classify.loading import load_model_parts
 
     try:
         config = _load(args)
@@ -160,7 +160,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     except _startup_errors() as exc:
         return _fail(str(exc))
     try:
-        view = classify_still(config, parts.labeller, args.image, args.output)
+        view = annotate_image(config, parts.labeller, args.image, args.output)
     except _startup_errors() as exc:
         return _fail(str(exc))
     except OSError as exc:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
 from kiosk.detections import Detections
 from kiosk.scene import FaceView, FrameView, Label
 from kiosk.sources.base import Frame
 from kiosk.track import Track, Tracker
-from kiosk.worker import ClassificationWorker
 
 log = logging.getLogger(__name__)
 

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args(argv)
 
-    from kiosk.assembly import load_model_parts
+    from kiosk.classify.loading import load_model_parts
     from kiosk.labels.taxonomy import Taxonomy
 
     config = KioskConfig()

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from kiosk.app import KioskApp
-    from kiosk.assembly import load_model_parts
+    from kiosk.classify.loading import load_model_parts
     from kiosk.service.metrics import Metrics
     from kiosk.sources.demo import DemoSource
 

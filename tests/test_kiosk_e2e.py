@@ -20,7 +20,7 @@ GREEN = np.array([0, 255, 0])
 
 @pytest.fixture(scope="module")
 def parts():
-    from kiosk.assembly import load_model_parts
+    from kiosk.classify.loading import load_model_parts
 
     loaded = load_model_parts(KioskConfig())
     yield loaded

@@ -6,8 +6,8 @@ import time
 
 import numpy as np
 
+from kiosk.classify.worker import ClassificationWorker
 from kiosk.scene import Label
-from kiosk.worker import ClassificationWorker
 
 
 def _label(name: str) -> Label:

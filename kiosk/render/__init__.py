@@ -5,7 +5,7 @@ and the pure geometry `ScreenMapping` / `map_box`.
 """
 
 from kiosk.render.geometry import ScreenMapping, map_box
+from kiosk.render.offscreen import annotate_still
 from kiosk.render.renderer import Renderer
-from kiosk.render.still import annotate_still
 
 __all__ = ["Renderer", "ScreenMapping", "annotate_still", "map_box"]

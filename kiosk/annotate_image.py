@@ -1,4 +1,8 @@
-"""`kiosk classify IMAGE -o OUT.png`: the original web version, one annotated still."""
+"""`kiosk classify IMAGE -o OUT.png`: the whole pipeline on one image file, as the web version did.
+
+Read the file (source), find faces (detect), label them or the scene (classify) and draw the
+annotated copy off screen (render); no tracker, since there is only one frame.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,17 @@ from pathlib import Path
 
 import cv2
 
+from kiosk.classify.labeller import Labeller
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
-from kiosk.labeller import Labeller
 from kiosk.scene import Box, FaceView, FrameView
 from kiosk.sources.files import read_image
 
 
-def classify_still(config: KioskConfig, labeller: Labeller, image_path: Path,
+def annotate_image(config: KioskConfig, labeller: Labeller, image_path: Path,
                    out_path: Path) -> FrameView:
     """Box and label every face (or the whole scene if none) and write the annotated PNG."""
-    from kiosk.render.still import annotate_still
+    from kiosk.render.offscreen import annotate_still
 
     image = read_image(image_path)
     with FaceDetector.from_config(config) as detector:

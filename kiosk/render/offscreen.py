@@ -1,4 +1,4 @@
-"""The annotated still: one image in, the same image with boxes and labels out.
+"""Off-screen rendering: one FrameView in, the annotated image out as an RGB array.
 
 Used by `kiosk classify IMAGE -o OUT.png`, like the original web version's result image.
 """

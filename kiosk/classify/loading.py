@@ -1,4 +1,4 @@
-"""Loads the model, the taxonomy and the vocabulary once, before any screen opens.
+"""Loads the classify stage once, before any screen opens: model, taxonomy, vocabulary, labeller.
 
 Every failure here is an installer's problem (a missing model, a bad list file) and is
 reported as one clear error with a non-zero exit, never as a half-working kiosk.
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.classify.classifier import PersonClassifier
+from kiosk.classify.labeller import Labeller
 from kiosk.config import KioskConfig
-from kiosk.labeller import Labeller
 from kiosk.labels.taxonomy import Taxonomy
 from kiosk.labels.vocabulary import Vocabulary
 
