@@ -281,17 +281,23 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _format_validation_error(source: str, error: ValidationError) -> str:
-    lines = [f"{source}: invalid configuration"]
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+def _format_validation_error(source: str, error: ValidationError,
+                             overridden: dict[str, str] | None = None) -> str:
+    """One line per problem; a key set by `--set`/`KIOSK_SET` is named as that override, since
+    the file is not where the installer has to look."""
+    overridden = overridden or {}
+    keys = [".".join(str(part) for part in item["loc"]) or "(top level)" for item in error.errors()]
+    from_file = [k for k in keys if k not in overridden]
+    lines = [f"{source}: invalid configuration" if from_file else "invalid configuration"]
+    for key, item in zip(keys, error.errors(), strict=True):
         value = item.get("input")
+        where = f"--set {overridden[key]}: " if key in overridden else ""
         if item["type"] == "extra_forbidden":
             allowed = _allowed_keys(tuple(item["loc"]))
             hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
-            lines.append(f"  {key}: unknown key (not a setting; check the spelling{hint})")
+            lines.append(f"  {where}{key}: unknown key (not a setting; check the spelling{hint})")
             continue
-        lines.append(f"  {key}: {item['msg']} (got {value!r})")
+        lines.append(f"  {where}{key}: {item['msg']} (got {value!r})")
     return "\n".join(lines)
 
 
@@ -347,7 +353,10 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
     try:
         return KioskConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(str(path), exc)) from exc
+        overridden = {
+            pair.split("=", 1)[0].strip(): pair.strip() for pair in overrides or [] if "=" in pair
+        }
+        raise ConfigError(_format_validation_error(str(path), exc, overridden)) from exc
 
 
 def env_overrides(environ: Mapping[str, str] | None = None) -> list[str]:
