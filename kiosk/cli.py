@@ -154,6 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         health=Health.from_config(config.service) if config.service.health_file else None,
         capture=Capture(config.capture) if config.capture.enabled else None,
         provider=parts.classifier.provider,
+        vocabulary=f"{config.vocabulary.policy} ({parts.vocabulary.allowed_count} labels)",
     )
     if app.headless and not args.headless:
         log.warning("no screen found: running headless (nothing is shown)")

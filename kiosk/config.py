@@ -69,7 +69,11 @@ class DisplayConfig(_Strict):
     rotation: Literal[0, 90, 180, 270] = Field(
         0, description="Clockwise rotation of the picture for portrait or upside-down screens."
     )
-    mirror: bool = Field(True, description="Mirror the camera image, as visitors expect.")
+    mirror: bool | Literal["auto"] = Field(
+        "auto",
+        description="Mirror the picture: auto mirrors a live camera (as visitors expect) but not "
+        "a video, image or the demo, whose text would read backwards; true or false forces it.",
+    )
     target_fps: Annotated[float, Field(gt=0, le=240)] = Field(30.0, description="Display rate.")
     show_topk: bool = Field(False, description="Show the top-k panel with scores and the gloss.")
     topk: Annotated[int, Field(ge=1, le=10)] = Field(5, description="Rows in the top-k panel.")

@@ -3,9 +3,11 @@ ONNX model and labels, the real pygame loop headless; assertions read the screen
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from conftest import ASTRONAUT_FACE, place, write_video
@@ -235,3 +237,36 @@ def test_rotation_and_mirror_move_the_box_with_the_picture(parts, astronaut_vide
         assert _green_fraction_on_edges(app.screenshot(), screen_box) > 0.7
     finally:
         app.close()
+
+
+def test_recorded_sources_are_not_mirrored_unless_the_installer_says_so(
+        parts, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    """`display.mirror: auto` (the default) mirrors a live camera only: a still, a video or the
+    demo keeps its text readable; `true` forces the mirror. The start-up line says what was
+    chosen and how long the first frame took."""
+    from kiosk.sources.base import mirror_for
+    from kiosk.sources.camera import CameraSource
+
+    photo = np.zeros((720, 1280, 3), np.uint8)
+    photo[:, :640] = (200, 40, 40)  # red left half, blue right half: mirroring swaps them
+    photo[:, 640:] = (40, 40, 200)
+    path = tmp_path / "halves.png"
+    cv2.imwrite(str(path), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+    assert KioskConfig().display.mirror == "auto"
+    assert CameraSource.live and mirror_for("auto", CameraSource.__new__(CameraSource))
+    for setting, mirrored in (("auto", False), (True, True)):
+        config = _config(display={"mirror": setting})
+        app = KioskApp(config, parts.labeller, ImageSource(path), headless=True,
+                       threaded_source=False, provider="CPUExecutionProvider",
+                       vocabulary="full (2832 labels)")
+        try:
+            with caplog.at_level(logging.INFO, logger="kiosk"):
+                app.run(max_frames=2, paced=False)
+            left = app.screenshot()[360, 100]
+            assert bool(left[2] > left[0]) is mirrored, (setting, left)
+        finally:
+            app.close()
+    line = [r.getMessage() for r in caplog.records if "first frame drawn" in r.getMessage()][-1]
+    assert "source='image halves.png'" in line and "screen=1280x720 headless" in line
+    assert "mirror=True" in line and "provider=CPUExecutionProvider" in line
+    assert "vocabulary=full (2832 labels)" in line

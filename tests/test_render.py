@@ -338,7 +338,7 @@ def test_annotate_still(astro) -> None:
 def test_draws_on_display_surface(astro) -> None:
     pygame.display.init()
     screen = pygame.display.set_mode((1280, 720))
-    r = Renderer((1280, 720), DisplayConfig(), TextsConfig())
+    r = Renderer((1280, 720), DisplayConfig(mirror=True), TextsConfig())
     r.strict = True
     r.draw(screen, FrameView(astro, faces=(FaceView(1, FACE, LABEL),)))
     b = ScreenMapping((512, 512), (1280, 720), 0, True).map_box(FACE)

@@ -164,7 +164,7 @@ class Renderer:
 
     def _mapping(self, src_size: tuple[int, int], screen: tuple[int, int]) -> ScreenMapping:
         return ScreenMapping(
-            src_size, screen, int(self.display.rotation), bool(self.display.mirror), self.fit
+            src_size, screen, int(self.display.rotation), self.display.mirror is True, self.fit
         )
 
     def _paint_frame(
