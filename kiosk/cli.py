@@ -34,6 +34,9 @@ def _add_config_args(parser: argparse.ArgumentParser) -> None:
                         help="YAML config (default: $KIOSK_CONFIG or config/kiosk.yaml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a setting, e.g. camera.fps=15")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also show the native libraries' routine messages (MediaPipe, "
+                             "LiteRT, SDL), which are otherwise dropped; errors always show")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -221,7 +224,10 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `kiosk` command. Run as the program, native libraries' routine stderr chatter is
+    filtered (kiosk/native_stderr.py) unless --verbose."""
     parser = _build_parser()
+    program = argv is None  # the real command (not a test calling main): fd 2 may be redirected
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:  # a newcomer typing `kiosk`: say what there is rather than start a headless loop
         parser.print_help()
@@ -231,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["run", *argv]
     args = parser.parse_args(argv)
+    if program and not getattr(args, "verbose", True):
+        from kiosk.native_stderr import filter_native_stderr
+
+        filter_native_stderr()
     handlers = {"run": cmd_run, "classify": cmd_classify, "doctor": cmd_doctor,
                 "label": cmd_label}
     return handlers[args.command](args)
