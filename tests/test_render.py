@@ -357,3 +357,50 @@ def test_cover_fit_fills_screen_and_boxes_follow(astro, surface, use_opencv) -> 
     # Dimmed idle screen works on both paint paths too.
     r.draw(surface, FrameView(frame, mode="idle"))
     assert 0 < pixels(surface).mean() < got.mean()
+
+
+@pytest.mark.parametrize("band_w", [300, 420, 560, 806])
+def test_label_words_break_at_spaces_not_mid_word(astro, surface, band_w) -> None:
+    """Issue 10 item 4: "corresponden / t, letter writer". The band wraps at spaces and commas;
+    a word is broken (with a hyphen) only when it alone is wider than the band."""
+    from kiosk.render.theme import Theme
+
+    label = Label("n09967967", "correspondent, letter writer", 0.5, (PERSON, "communicator",
+                  "writer, author", "correspondent, letter writer"))
+    r = make(DisplayConfig(mirror=False, show_topk=True))
+    r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, label),)))
+    (band,) = kinds(r, "band")
+    assert band.width > 0
+    theme = Theme.for_size(SIZE)
+    for px in (theme.label_px, round(theme.label_px * 0.68)):
+        lines = r._tc.wrap(label.name, px, band_w, 3, balance=True)
+        words = label.name.split()
+        for line, nxt in zip(lines, lines[1:], strict=False):
+            if line.endswith("-"):  # only a word wider than the whole band may break
+                whole = line.split()[-1][:-1] + nxt.split()[0]
+                assert r._tc.width(whole, px) > band_w, (lines, px)
+            else:
+                assert nxt.rstrip("\u2026").split()[0] in words, (lines, px)
+
+
+def test_topk_names_wrap_instead_of_being_cut(astro, surface) -> None:
+    """Issue 10 item 5: "musician, instrumentali…" although the panel had room to wrap."""
+    from kiosk.render.text import ELLIPSIS
+
+    long_name = "musician, instrumentalist, player"
+    label = Label("n10340312", long_name, 0.6, (PERSON, "musician, instrumentalist, player"),
+                  topk=((long_name, 0.6), ("percussionist", 0.2), ("trumpeter, cornetist", 0.1)))
+    short = Label("n10340312", "hornist", 0.6, (PERSON, "hornist"),
+                  topk=(("hornist", 0.6), ("percussionist", 0.2), ("trumpeter, cornetist", 0.1)))
+    heights = []
+    for lab in (short, label):
+        r = make(DisplayConfig(mirror=False, show_topk=True))
+        r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, lab),)))
+        (why,) = kinds(r, "why")
+        heights.append(why.height)
+        panel = pixels(surface)[why.top:why.bottom, why.left:why.right]
+        assert panel.mean() < 80  # a dark card with text on it was drawn there
+    assert heights[1] > heights[0]  # the long name took a second line
+    theme_w = kinds(r, "why")[0].width
+    wrapped = r._tc.wrap(long_name, 27, theme_w // 2, 3)
+    assert not any(ELLIPSIS in line for line in wrapped)

@@ -127,25 +127,31 @@ class TextCache:
     def _wrap_balanced(
         self, text: str, px: int, max_width: int, max_lines: int, balance: bool
     ) -> tuple[str, ...]:
-        lines = self._wrap(text, px, max_width, max_lines)
+        lines, split = self._wrap(text, px, max_width, max_lines)
         if not balance or len(lines) < 2 or lines[-1].endswith(ELLIPSIS):
             return lines
         lo, hi, best = max(1, max_width // 2), max_width, lines
         while hi - lo > 4:
             mid = (lo + hi) // 2
-            trial = self._wrap(text, px, mid, max_lines)
-            if len(trial) <= len(lines) and not trial[-1].endswith(ELLIPSIS):
+            trial, trial_split = self._wrap(text, px, mid, max_lines)
+            # Narrower is only better if no word has to break that did not at full width.
+            if (len(trial) <= len(lines) and not trial[-1].endswith(ELLIPSIS)
+                    and trial_split <= split):
                 hi, best = mid, trial
             else:
                 lo = mid
         return best
 
-    def _wrap(self, text: str, px: int, max_width: int, max_lines: int) -> tuple[str, ...]:
+    def _wrap(self, text: str, px: int, max_width: int,
+              max_lines: int) -> tuple[tuple[str, ...], int]:
+        """Lines at spaces (after commas and ">" too); a word alone wider than the line is
+        broken with a hyphen. Returns the lines and how many words had to be broken."""
         max_width = max(1, max_width)
         max_lines = max(1, max_lines)
         tokens = _merge_separators(_TOKENS.findall(text))
         lines: list[str] = []
         line = ""
+        split = 0
         for token in tokens:
             candidate = line + token
             if self.width(candidate.rstrip(), px) <= max_width:
@@ -156,7 +162,8 @@ class TextCache:
                 line = ""
             while self.width(token.rstrip(), px) > max_width and len(lines) <= max_lines:
                 head = self._longest_prefix(token.rstrip(), px, max_width)
-                lines.append(head)
+                split += 1
+                lines.append(head + "-" if len(head) < len(token.rstrip()) else head)
                 token = token[len(head) :]
             line = token
             if len(lines) > max_lines:
@@ -166,13 +173,14 @@ class TextCache:
         if len(lines) > max_lines:
             lines = lines[:max_lines]
             lines[-1] = self._with_ellipsis(lines[-1], px, max_width)
-        return tuple(lines) if lines else ("",)
+        return (tuple(lines) if lines else ("",)), split
 
     def _longest_prefix(self, word: str, px: int, max_width: int) -> str:
-        lo, hi = 1, len(word)
+        """The longest head of `word` that fits with a hyphen after it (at least 1 letter)."""
+        lo, hi = 1, max(1, len(word) - 1)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if self.width(word[:mid], px) <= max_width:
+            if self.width(word[:mid] + "-", px) <= max_width:
                 lo = mid
             else:
                 hi = mid - 1
