@@ -115,7 +115,13 @@ class TrackerConfig(_Strict):
         0.25, description="Minimum overlap for a face to continue a track."
     )
     max_missing_s: Annotated[float, Field(gt=0)] = Field(
-        1.0, description="A track survives this long without a detection."
+        2.0, description="A face the detector misses keeps its track, box and label this long "
+        "while the picture under its box still shows it (see still_there_similarity).",
+    )
+    still_there_similarity: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        0.6, description="When the detector misses a face, its last appearance is searched for "
+        "around its box (normalised correlation); at least this -> still there, kept; below -> "
+        "the scene changed, the box goes at once.",
     )
     respin_after_s: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Re-label a person who stays this long; 0 keeps one label while they stay."
