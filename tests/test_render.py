@@ -404,3 +404,28 @@ def test_topk_names_wrap_instead_of_being_cut(astro, surface) -> None:
     theme_w = kinds(r, "why")[0].width
     wrapped = r._tc.wrap(long_name, 27, theme_w // 2, 3)
     assert not any(ELLIPSIS in line for line in wrapped)
+
+
+def _ink_gaps(surface: pygame.Surface, threshold: int = 60) -> list[int]:
+    """Widths of the blank columns between runs of ink, left to right."""
+    ink = (pixels(surface).max(axis=2) > threshold).any(axis=0)
+    edges = np.flatnonzero(np.diff(ink.astype(np.int8)))
+    runs = list(zip(edges[1::2] + 1, edges[2::2] + 1, strict=False))  # (end of ink, next ink)
+    return [int(b - a) for a, b in runs]
+
+
+def test_idle_title_letters_are_evenly_spaced(surface) -> None:
+    """Issue 10 item 7: "Roulet te". The bundled font's kerning widened "tt"; read the idle
+    screen's title back and compare the gap between the two t's with its neighbours."""
+    texts = TextsConfig(title="Roulette", idle_lines=[])
+    r = Renderer(SIZE, DisplayConfig(mirror=False), texts)
+    r.strict = True
+    r.draw(surface, FrameView(None, mode="idle"))
+    got = pixels(surface)
+    rows = np.flatnonzero((got.max(axis=2) > 60).any(axis=1))
+    title = pygame.Surface((SIZE[0], int(rows.max() - rows.min() + 1)))
+    title.blit(surface, (0, 0), pygame.Rect(0, int(rows.min()), SIZE[0], title.get_height()))
+    gaps = _ink_gaps(title)
+    assert len(gaps) == 7, gaps  # R o u l e t t e: eight glyphs
+    e_t, t_t, t_e = gaps[4], gaps[5], gaps[6]
+    assert t_t <= 1.5 * max(e_t, t_e) + 1, gaps

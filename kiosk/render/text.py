@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
@@ -85,6 +86,7 @@ class TextCache:
         self.fonts = fonts
         self._surfaces: LRU[pygame.Surface] = LRU(maxsize)
         self._wraps: LRU[tuple[str, ...]] = LRU(maxsize)
+        self._glyphs: LRU[pygame.Surface] = LRU(2048)
 
     def render(self, text: str, px: int, colour: Colour) -> pygame.Surface:
         """Antialiased `text` with a transparent background (cached)."""
@@ -94,6 +96,8 @@ class TextCache:
     def _render(self, text: str, px: int, colour: Colour) -> pygame.Surface:
         font = self.fonts.font(px)
         try:
+            if self.fonts.font_path is None:
+                return _render_unkerned(font, text, colour, self._glyph)
             return font.render(text, True, colour)
         except (pygame.error, ValueError, UnicodeError):
             # A glyph the renderer chokes on: keep the ASCII part rather than fail the frame.
@@ -103,9 +107,16 @@ class TextCache:
             except (pygame.error, ValueError):
                 return pygame.Surface((0, font.get_linesize()), pygame.SRCALPHA)
 
+    def _glyph(self, font: pygame.font.Font, char: str, colour: Colour) -> pygame.Surface:
+        key = (char, id(font), tuple(colour))
+        return self._glyphs.get_or_make(key, lambda: font.render(char, True, colour))
+
     def width(self, text: str, px: int) -> int:
         try:
-            return self.fonts.font(px).size(text)[0]
+            font = self.fonts.font(px)
+            if self.fonts.font_path is None:
+                return _unkerned_width(font, text)
+            return font.size(text)[0]
         except (pygame.error, ValueError, UnicodeError):
             return self.fonts.font(px).size(text.encode("ascii", "replace").decode("ascii"))[0]
 
@@ -195,6 +206,30 @@ class TextCache:
     def clear(self) -> None:
         self._surfaces.clear()
         self._wraps.clear()
+        self._glyphs.clear()
+
+
+# pygame's bundled font (freesansbold) carries kerning pairs that widen some letter pairs
+# ("tt": "Roulet te" in the idle title), and pygame.font cannot turn kerning off; so with that
+# font each glyph is placed at its own advance, the spacing the font was drawn with.
+def _unkerned_width(font: pygame.font.Font, text: str) -> int:
+    metrics = font.metrics(text)
+    return sum(m[4] if m else font.size(c)[0] for c, m in zip(text, metrics, strict=False))
+
+
+def _render_unkerned(font: pygame.font.Font, text: str, colour: Colour,
+                     glyph: Callable[[pygame.font.Font, str, Colour], pygame.Surface]
+                     ) -> pygame.Surface:
+    glyphs = [glyph(font, c, colour) for c in text]
+    metrics = font.metrics(text)
+    advances = [m[4] if m else g.get_width() for g, m in zip(glyphs, metrics, strict=False)]
+    width = sum(advances)
+    surface = pygame.Surface((max(1, width + 2), font.get_height()), pygame.SRCALPHA)
+    x = 0
+    for glyph, advance in zip(glyphs, advances, strict=True):
+        surface.blit(glyph, (x, 0))
+        x += advance
+    return surface
 
 
 def _merge_separators(tokens: list[str]) -> list[str]:
