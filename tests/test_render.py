@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 import skimage.data  # noqa: E402
+import skimage.io  # noqa: E402
 
 from kiosk.config import DisplayConfig, TextsConfig  # noqa: E402
 from kiosk.render import Renderer, ScreenMapping, annotate_still  # noqa: E402
@@ -429,3 +430,57 @@ def test_idle_title_letters_are_evenly_spaced(surface) -> None:
     assert len(gaps) == 7, gaps  # R o u l e t t e: eight glyphs
     e_t, t_t, t_e = gaps[4], gaps[5], gaps[6]
     assert t_t <= 1.5 * max(e_t, t_e) + 1, gaps
+
+
+def _table_of_five() -> tuple[np.ndarray, list[Box]]:
+    """Five real faces around a table (astronaut, camera man, Grace Hopper, and the first two
+    again mirrored) on a 1920x1080 frame: three across the back, two in front."""
+    import cv2
+    import matplotlib.cbook
+
+    hopper = skimage.io.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg",
+                                                                asfileobj=False))
+    heads = [
+        skimage.data.astronaut()[40:300, 110:340],
+        np.dstack([skimage.data.camera()[20:260, 180:400]] * 3),
+        np.ascontiguousarray(hopper[40:340, 170:420]),
+    ]
+    heads += [np.ascontiguousarray(heads[0][:, ::-1]), np.ascontiguousarray(heads[1][:, ::-1])]
+    frame = np.full((1080, 1920, 3), 30, np.uint8)
+    spots = [(420, 100), (840, 100), (1260, 100), (630, 420), (1050, 420)]
+    boxes = []
+    for head, (x, y) in zip(heads, spots, strict=True):
+        tile = cv2.resize(head, (230, 260))
+        frame[y:y + 260, x:x + 230] = tile
+        boxes.append(Box(x + 35, y + 30, x + 195, y + 220))
+    return frame, boxes
+
+
+def test_each_label_touches_its_own_face_and_covers_no_other(surface) -> None:
+    """Issue 10 item 3: in a photo of five people, bands sat between two faces and covered
+    others. Each band must touch its own box (or be joined to it by a drawn line), and cover
+    no other face and no other band when there is room."""
+
+    frame, boxes = _table_of_five()
+    labels = [LABEL, ASTRONAUT, LABEL, ASTRONAUT, LABEL]
+    view = FrameView(frame, faces=tuple(
+        FaceView(i + 1, box, label) for i, (box, label) in enumerate(zip(boxes, labels,
+                                                                        strict=True))))
+    r = make(DisplayConfig(mirror=False))
+    r.draw(surface, view)
+    save(surface, "table_of_five")
+    got = pixels(surface)
+    assert len(r.last_bands) == 5
+    drawn_boxes = [box for _tid, box, _band in r.last_bands]
+    bands = [band for _tid, _box, band in r.last_bands]
+    for tid, box, band in r.last_bands:
+        others = [b for b in drawn_boxes if b is not box]
+        assert band.collidelist(others) == -1, f"label of face {tid} covers another face"
+        assert band.collidelist([b for b in bands if b is not band]) == -1
+        touching = band.inflate(2, 2).colliderect(box)
+        if not touching:  # joined by a green line: its middle is green on the screen
+            from kiosk.render.layout import leader_line
+
+            (ax, ay), (bx, by) = leader_line(box, band)
+            mid = got[(ay + by) // 2, (ax + bx) // 2]
+            assert mid[1] > 200 and mid[0] < 80, f"face {tid}: band neither touches nor joined"
