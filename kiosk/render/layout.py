@@ -104,8 +104,8 @@ def place_rect(
     # Variants stacked just past whatever blocks the candidates: placed labels, and faces
     # other than the anchor's own (beside them too, so a band can slip between two faces).
     blocking = [placed[k] for k in sorted({k for r in pool for k in r.collidelistall(placed)})]
-    blocking += [obstacles[k] for k in sorted({k for r in pool for k in r.collidelistall(obstacles)})
-                 if anchor is None or obstacles[k] != anchor]
+    hit = sorted({k for r in pool for k in r.collidelistall(obstacles)})
+    blocking += [obstacles[k] for k in hit if anchor is None or obstacles[k] != anchor]
     for p in blocking:
         for r in base:
             spots = [(r.x, p.bottom + gap), (r.x, p.top - gap - h),
