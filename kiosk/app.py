@@ -20,7 +20,7 @@ from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
 from kiosk.pipeline import Pipeline
 from kiosk.scene import FrameView
-from kiosk.sources.base import FrameSource
+from kiosk.sources.base import FrameSource, mirror_for
 from kiosk.sources.reader import FrameReader
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class KioskApp:
                  notice: str | None = None, headless: bool = False,
                  threaded_source: bool = True, detector: FaceDetector | None = None,
                  notifier: Any = None, metrics: Any = None, health: Any = None,
-                 capture: Any = None, provider: str = "") -> None:
+                 capture: Any = None, provider: str = "", vocabulary: str = "") -> None:
         import pygame
 
         from kiosk.render.renderer import Renderer
@@ -100,6 +100,7 @@ class KioskApp:
         self.health = health
         self.capture = capture
         self.provider = provider
+        self.vocabulary = vocabulary
         self.detector = detector or FaceDetector.from_config(config)
         self.worker = ClassificationWorker(
             labeller.label_crops, config.classifier.batch_size, on_batch=self._on_batch
@@ -108,7 +109,9 @@ class KioskApp:
                                  on_error=self._on_error, on_success=self._on_success)
         self.reader = FrameReader(source, threaded=threaded_source)
         self.surface, self.headless = init_display(config, headless=headless)
-        self.renderer = Renderer(self.surface.get_size(), config.display, config.texts)
+        self.renderer_mirror = mirror_for(config.display.mirror, source)
+        display = config.display.model_copy(update={"mirror": self.renderer_mirror})
+        self.renderer = Renderer(self.surface.get_size(), display, config.texts)
         self._pygame = pygame
         self._clock = pygame.time.Clock()
         self._last_view: FrameView | None = None
@@ -190,6 +193,21 @@ class KioskApp:
         self._last_view = view
         return view
 
+    def startup_line(self) -> str:
+        """What a technician wants from the journal at start: how long the first frame took
+        and what was chosen (source, screen, provider, vocabulary)."""
+        import psutil
+
+        since_start = time.time() - psutil.Process().create_time()
+        w, h = self.surface.get_size()
+        driver = self._pygame.display.get_driver()
+        screen = ("headless" if self.headless
+                  else "fullscreen" if self.config.display.fullscreen else "window")
+        return (f"first frame drawn {since_start:.1f} s after start: "
+                f"source={self.reader.source.name!r} screen={w}x{h} {screen} ({driver}) "
+                f"mirror={self.renderer_mirror} provider={self.provider or '-'} "
+                f"vocabulary={self.vocabulary or '-'}")
+
     def run(self, *, max_frames: int | None = None, max_seconds: float | None = None,
             paced: bool = True) -> RunStats:
         """Run until quit (key Q/Esc), `max_frames` or `max_seconds`; returns what it did."""
@@ -217,6 +235,8 @@ class KioskApp:
             if len(stats.frame_times) > 200_000:  # bounded, for month-long runs
                 del stats.frame_times[:100_000]
                 del stats.work_times[:100_000]
+            if stats.frames == 1:
+                log.info("%s", self.startup_line())
             if not announced:  # READY only once the first frame is on screen
                 self.notifier.ready()
                 self.notifier.status(f"running: {self.reader.source.name}")

@@ -1,4 +1,6 @@
-"""The `kiosk` command: run the installation, annotate a still, check the setup, look up labels.
+"""The `kiosk` command: run the installation, label one image, check the setup, look up labels.
+
+`kiosk run` starts the kiosk (Q or Esc quits; Ctrl+C in a terminal); plain `kiosk` prints this.
 
 Every installer-facing failure (config, model, labels, source) ends with one clear line on
 stderr and exit status 2 before any screen opens.
@@ -32,22 +34,32 @@ def _add_config_args(parser: argparse.ArgumentParser) -> None:
                         help="YAML config (default: $KIOSK_CONFIG or config/kiosk.yaml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a setting, e.g. camera.fps=15")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also show the native libraries' routine messages (MediaPipe, "
+                             "LiteRT, SDL), which are otherwise dropped; errors always show")
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__)
     sub = parser.add_subparsers(dest="command")
 
-    run = sub.add_parser("run", help="run the installation (the default)")
+    run = sub.add_parser("run", help="run the installation (Q or Esc quits, Ctrl+C in a terminal)")
     _add_config_args(run)
     run.add_argument("--headless", action="store_true", help="draw off-screen (no window)")
     run.add_argument("--frames", type=int, default=None, help="stop after N frames")
     run.add_argument("--seconds", type=float, default=None, help="stop after S seconds")
 
-    classify = sub.add_parser("classify", help="annotate one image, as the web version did")
+    classify = sub.add_parser(
+        "classify", help="label the faces (or the scene) of one image, as the web version did",
+        description=CLASSIFY_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_config_args(classify)
-    classify.add_argument("image", type=Path)
-    classify.add_argument("-o", "--output", type=Path, required=True, help="annotated PNG")
+    classify.add_argument("image", type=Path, metavar="IMAGE",
+                          help="image file to label (PNG, JPEG, ...; large ones are scaled down)")
+    classify.add_argument("-o", "--output", type=Path, default=None,
+                          help="also write the annotated image to this PNG")
+    classify.add_argument("--json", action="store_true",
+                          help="print one JSON object on stdout (format below) instead of text")
 
     doctor = sub.add_parser("doctor", help="check camera, display, model, labels and config")
     _add_config_args(doctor)
@@ -57,6 +69,19 @@ def _build_parser() -> argparse.ArgumentParser:
     label.add_argument("args", nargs=argparse.REMAINDER,
                        help="wnids or lemmas; --config adds this installation's status")
     return parser
+
+
+CLASSIFY_DESCRIPTION = """\
+Label the faces of one image (or, with no face, the whole scene) and print the result.
+
+Text (default): one label and breadcrumb per face, or the scene's.
+--json: exactly one JSON object on stdout, nothing else (logs go to stderr):
+  {"image": PATH, "width": W, "height": H,
+   "faces": [{"box": [x, y, w, h], "score": F, "wnid": "n...", "label": NAME,
+              "probability": F, "breadcrumb": [NAME, ...], "topk": [[NAME, F], ...]}],
+   "scene": null, or the same fields without box and score when no face was found}
+Boxes are in the file's own pixels. Images over 16 megapixels are scaled down for the work
+(a JPEG of any size is decoded reduced; another format over 64 megapixels is refused)."""
 
 
 def _load(args: argparse.Namespace) -> KioskConfig:
@@ -132,6 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         health=Health.from_config(config.service) if config.service.health_file else None,
         capture=Capture(config.capture) if config.capture.enabled else None,
         provider=parts.classifier.provider,
+        vocabulary=f"{config.vocabulary.policy} ({parts.vocabulary.allowed_count} labels)",
     )
     if app.headless and not args.headless:
         log.warning("no screen found: running headless (nothing is shown)")
@@ -149,29 +175,39 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from kiosk.annotate_image import annotate_image
+    import json
+
+    from kiosk.annotate_image import StillImage, classify_still, result_json, write_annotated
     from kiosk.classify.loading import load_model_parts
 
     try:
         config = _load(args)
         _setup_logging(config.service.log_level)
+        still = StillImage.read(args.image)  # inputs first: a bad file fails before the model loads
         _deny_network(config)
         parts = load_model_parts(config)
     except _startup_errors() as exc:
         return _fail(str(exc))
     try:
-        view = annotate_image(config, parts.labeller, args.image, args.output)
+        result = classify_still(config, parts.labeller, still)
+        if args.output is not None:
+            write_annotated(config, result.view, args.output)
     except _startup_errors() as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(str(exc))
     finally:
         parts.close()
-    labels = [f.label for f in view.faces if f.label] or [view.scene_label]
-    for label in labels:
-        if label is not None:
-            print(f"{label.name}  ({label.probability:.1%})\n  {label.breadcrumb_text}")
-    print(f"wrote {args.output}")
+    if args.json:
+        print(json.dumps(result_json(still, result), ensure_ascii=False))
+    else:
+        view = result.view
+        labels = [f.label for f in view.faces if f.label] or [view.scene_label]
+        for label in labels:
+            if label is not None:
+                print(f"{label.name}  ({label.probability:.1%})\n  {label.breadcrumb_text}")
+    if args.output is not None:
+        print(f"wrote {args.output}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -188,11 +224,23 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `kiosk` command. Run as the program, native libraries' routine stderr chatter is
+    filtered (kiosk/native_stderr.py) unless --verbose."""
     parser = _build_parser()
+    program = argv is None  # the real command (not a test calling main): fd 2 may be redirected
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+    if not argv:  # a newcomer typing `kiosk`: say what there is rather than start a headless loop
+        parser.print_help()
+        return 0
+    if argv[0] == "label":  # the curator tool parses its own arguments, --help included
+        return cmd_label(argparse.Namespace(args=argv[1:]))
+    if argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["run", *argv]
     args = parser.parse_args(argv)
+    if program and not getattr(args, "verbose", True):
+        from kiosk.native_stderr import filter_native_stderr
+
+        filter_native_stderr()
     handlers = {"run": cmd_run, "classify": cmd_classify, "doctor": cmd_doctor,
                 "label": cmd_label}
     return handlers[args.command](args)

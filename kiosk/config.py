@@ -69,7 +69,11 @@ class DisplayConfig(_Strict):
     rotation: Literal[0, 90, 180, 270] = Field(
         0, description="Clockwise rotation of the picture for portrait or upside-down screens."
     )
-    mirror: bool = Field(True, description="Mirror the camera image, as visitors expect.")
+    mirror: bool | Literal["auto"] = Field(
+        "auto",
+        description="Mirror the picture: auto mirrors a live camera (as visitors expect) but not "
+        "a video, image or the demo, whose text would read backwards; true or false forces it.",
+    )
     target_fps: Annotated[float, Field(gt=0, le=240)] = Field(30.0, description="Display rate.")
     show_topk: bool = Field(False, description="Show the top-k panel with scores and the gloss.")
     topk: Annotated[int, Field(ge=1, le=10)] = Field(5, description="Rows in the top-k panel.")
@@ -111,7 +115,13 @@ class TrackerConfig(_Strict):
         0.25, description="Minimum overlap for a face to continue a track."
     )
     max_missing_s: Annotated[float, Field(gt=0)] = Field(
-        1.0, description="A track survives this long without a detection."
+        2.0, description="A face the detector misses keeps its track, box and label this long "
+        "while the picture under its box still shows it (see still_there_similarity).",
+    )
+    still_there_similarity: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        0.6, description="When the detector misses a face, its last appearance is searched for "
+        "around its box (normalised correlation); at least this -> still there, kept; below -> "
+        "the scene changed, the box goes at once.",
     )
     respin_after_s: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Re-label a person who stays this long; 0 keeps one label while they stay."
@@ -281,17 +291,23 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _format_validation_error(source: str, error: ValidationError) -> str:
-    lines = [f"{source}: invalid configuration"]
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+def _format_validation_error(source: str, error: ValidationError,
+                             overridden: dict[str, str] | None = None) -> str:
+    """One line per problem; a key set by `--set`/`KIOSK_SET` is named as that override, since
+    the file is not where the installer has to look."""
+    overridden = overridden or {}
+    keys = [".".join(str(part) for part in item["loc"]) or "(top level)" for item in error.errors()]
+    from_file = [k for k in keys if k not in overridden]
+    lines = [f"{source}: invalid configuration" if from_file else "invalid configuration"]
+    for key, item in zip(keys, error.errors(), strict=True):
         value = item.get("input")
+        where = f"--set {overridden[key]}: " if key in overridden else ""
         if item["type"] == "extra_forbidden":
             allowed = _allowed_keys(tuple(item["loc"]))
             hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
-            lines.append(f"  {key}: unknown key (not a setting; check the spelling{hint})")
+            lines.append(f"  {where}{key}: unknown key (not a setting; check the spelling{hint})")
             continue
-        lines.append(f"  {key}: {item['msg']} (got {value!r})")
+        lines.append(f"  {where}{key}: {item['msg']} (got {value!r})")
     return "\n".join(lines)
 
 
@@ -347,7 +363,10 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
     try:
         return KioskConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(str(path), exc)) from exc
+        overridden = {
+            pair.split("=", 1)[0].strip(): pair.strip() for pair in overrides or [] if "=" in pair
+        }
+        raise ConfigError(_format_validation_error(str(path), exc, overridden)) from exc
 
 
 def env_overrides(environ: Mapping[str, str] | None = None) -> list[str]:

@@ -265,7 +265,8 @@ def check_display() -> list[Check]:
                       f"{hints or 'no DISPLAY, WAYLAND_DISPLAY or /dev/dri card'}")]  # fmt: skip
     screens = ", ".join(f"{w}x{h}" for w, h in sizes) or "none"
     if driver in ("dummy", "offscreen"):
-        return [Check("WARN", "display", f"SDL driver {driver}: nothing is shown ({hints})")]
+        detail = f" ({hints})" if hints else ""
+        return [Check("WARN", "display", f"SDL driver {driver}: nothing is shown{detail}")]
     return [Check("OK", "display", f"SDL driver {driver}, screen(s) {screens}"
                   + (f" ({hints})" if hints else ""))]  # fmt: skip
 

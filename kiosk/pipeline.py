@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 DetectFn = Callable[[np.ndarray, float], Detections]
 
-HOLD_BOX_S = 0.3  # keep drawing a face this long after the detector last saw it
 RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classification
 MIN_CROP_PX = 8
 
@@ -153,13 +152,13 @@ class Pipeline:
                 self._fail("detect", exc)
                 self._detections = Detections.empty()
                 self.timings.detect_s = None
-            self.tracker.update(self._detections, now)
+            self.tracker.update(self._detections, now, image)
             try:
                 self._motion.update(image)
             except Exception as exc:
                 self._fail("motion", exc)
 
-        tracks = [t for t in self.tracker.tracks if now - t.last_seen <= HOLD_BOX_S]
+        tracks = [t for t in self.tracker.tracks if t.present]  # no ghost box (track.py)
         self.timings.faces = len(tracks)
         faces = tuple(FaceView(t.track_id, t.box, t.label) for t in tracks)
         if tracks:

@@ -4,11 +4,20 @@ A deliberately small tracker in the spirit of `norfair`: greedy matching by over
 centre-distance fallback for quick movements), exponential box smoothing, and tracks that
 survive brief misses (a turned head, a blink of the detector). A new track is a newcomer and
 gets a fresh "spin"; `respin_after_s` can re-label someone who stays a long time.
+
+When the detector misses a face, the tracker looks at the picture itself: the face's grey
+appearance at its last detection is searched for around its box (normalised correlation). Found
+(the person is still there, the detector blinked) -> the track, its box and its label stay, up to
+`max_missing_s`; not found (the scene changed: a cut, the person left) -> the track ends at once,
+so no box is left over an empty table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
 
 from kiosk.config import TrackerConfig
 from kiosk.detections import Detections
@@ -29,6 +38,47 @@ class Track:
     requested_at: float | None = None  # when a label was last asked of the classifier
     generation: int = 0  # bumped on each re-spin, so stale answers are ignored
     extra: dict[str, float] = field(default_factory=dict)
+    appearance: np.ndarray | None = None  # grey thumbnail at the last detection
+    present: bool = True  # detected in this frame, or still seen where it was missed
+    gone: bool = False  # missed, and the picture under its box changed: ends now
+
+
+THUMB = 24  # appearance thumbnail side in pixels: coarse enough for blur and small moves
+HOLD_WITHOUT_IMAGE_S = 0.3  # with no picture to look at, a missed box is drawn this long
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+
+
+def appearance(grey: np.ndarray, box: Box) -> np.ndarray | None:
+    """The grey pixels under `box`, resized to THUMB x THUMB (None if the box is off-frame)."""
+    patch = box.crop(grey)
+    if patch.shape[0] < 4 or patch.shape[1] < 4:
+        return None
+    return cv2.resize(patch, (THUMB, THUMB), interpolation=cv2.INTER_AREA)
+
+
+def find_again(grey: np.ndarray, box: Box, thumb: np.ndarray) -> tuple[float, Box]:
+    """Where the face last seen as `thumb` is now, searched within half a box around `box`:
+    the best normalised correlation (-1..1) and the box moved there."""
+    h, w = grey.shape[:2]
+    bw, bh = max(1.0, box.width), max(1.0, box.height)
+    region = Box(max(0.0, box.x0 - bw / 2), max(0.0, box.y0 - bh / 2),
+                 min(float(w), box.x1 + bw / 2), min(float(h), box.y1 + bh / 2))
+    patch = region.crop(grey)
+    sx, sy = THUMB / bw, THUMB / bh
+    size = (max(THUMB, round(patch.shape[1] * sx)), max(THUMB, round(patch.shape[0] * sy)))
+    if patch.shape[0] < 2 or patch.shape[1] < 2:
+        return -1.0, box
+    scaled = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
+    scores = cv2.matchTemplate(scaled, thumb, cv2.TM_CCOEFF_NORMED)
+    _lo, best, _lo_at, (mx, my) = cv2.minMaxLoc(scores)
+    dx = region.x0 + mx / sx - box.x0
+    dy = region.y0 + my / sy - box.y0
+    if not np.isfinite(best):
+        return -1.0, box
+    return float(best), Box(box.x0 + dx, box.y0 + dy, box.x1 + dx, box.y1 + dy)
 
 
 def _centre_close(a: Box, b: Box) -> bool:
@@ -58,8 +108,11 @@ class Tracker:
     def tracks(self) -> list[Track]:
         return list(self._tracks)
 
-    def update(self, detections: Detections, now: float) -> list[Track]:
+    def update(self, detections: Detections, now: float,
+               image: np.ndarray | None = None) -> list[Track]:
+        """Match this frame's detections; with `image`, missed faces are looked for in it."""
         boxes = detections.boxes()
+        grey = _grey(image) if image is not None else None
         pairs = sorted(
             ((t.box.iou(b), ti, bi)
              for ti, t in enumerate(self._tracks) for bi, b in enumerate(boxes)),
@@ -76,13 +129,24 @@ class Tracker:
             track.box = _smooth(track.box, box, self._config.smoothing)
             track.last_seen = now
             track.hits += 1
+            track.present = True
+            if grey is not None:
+                track.appearance = appearance(grey, box)
             used_tracks.add(ti)
             used_boxes.add(bi)
+        for ti, track in enumerate(self._tracks):
+            if ti not in used_tracks:
+                self._missed(track, grey, now)
         for bi, box in enumerate(boxes):
             if bi not in used_boxes:
-                self._tracks.append(Track(self._next_id, box, created_at=now, last_seen=now))
+                thumb = appearance(grey, box) if grey is not None else None
+                self._tracks.append(Track(self._next_id, box, created_at=now, last_seen=now,
+                                          appearance=thumb))
                 self._next_id += 1
-        self._tracks = [t for t in self._tracks if now - t.last_seen <= self._config.max_missing_s]
+        self._tracks = [
+            t for t in self._tracks
+            if now - t.last_seen <= self._config.max_missing_s and not t.gone
+        ]
         for track in self._tracks:
             if self._config.respin_after_s > 0 and track.labelled_at is not None \
                     and now - track.labelled_at >= self._config.respin_after_s:
@@ -91,6 +155,18 @@ class Tracker:
                 track.requested_at = None
                 track.generation += 1
         return list(self._tracks)
+
+    def _missed(self, track: Track, grey: np.ndarray | None, now: float) -> None:
+        """The detector did not find this face: is it still there (keep) or gone (end now)?"""
+        if grey is None or track.appearance is None:
+            track.present = now - track.last_seen <= HOLD_WITHOUT_IMAGE_S
+            return
+        score, moved = find_again(grey, track.box, track.appearance)
+        if score >= self._config.still_there_similarity:
+            track.box = moved
+            track.present = True
+        else:
+            track.gone = True  # the scene changed under the box: no ghost box
 
     def visible(self, now: float) -> list[Track]:
         """Tracks seen in this very frame (the ones with a box to draw)."""

@@ -3,9 +3,11 @@ ONNX model and labels, the real pygame loop headless; assertions read the screen
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from conftest import ASTRONAUT_FACE, place, write_video
@@ -233,5 +235,110 @@ def test_rotation_and_mirror_move_the_box_with_the_picture(parts, astronaut_vide
         screen_box = map_box(view.faces[0].box, (1280, 720), (720, 1280),
                              rotation=90, mirror=True)
         assert _green_fraction_on_edges(app.screenshot(), screen_box) > 0.7
+    finally:
+        app.close()
+
+
+def test_recorded_sources_are_not_mirrored_unless_the_installer_says_so(
+        parts, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    """`display.mirror: auto` (the default) mirrors a live camera only: a still, a video or the
+    demo keeps its text readable; `true` forces the mirror. The start-up line says what was
+    chosen and how long the first frame took."""
+    from kiosk.sources.base import mirror_for
+    from kiosk.sources.camera import CameraSource
+
+    photo = np.zeros((720, 1280, 3), np.uint8)
+    photo[:, :640] = (200, 40, 40)  # red left half, blue right half: mirroring swaps them
+    photo[:, 640:] = (40, 40, 200)
+    path = tmp_path / "halves.png"
+    cv2.imwrite(str(path), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+    assert KioskConfig().display.mirror == "auto"
+    assert CameraSource.live and mirror_for("auto", CameraSource.__new__(CameraSource))
+    for setting, mirrored in (("auto", False), (True, True)):
+        config = _config(display={"mirror": setting})
+        app = KioskApp(config, parts.labeller, ImageSource(path), headless=True,
+                       threaded_source=False, provider="CPUExecutionProvider",
+                       vocabulary="full (2832 labels)")
+        try:
+            with caplog.at_level(logging.INFO, logger="kiosk"):
+                app.run(max_frames=2, paced=False)
+            left = app.screenshot()[360, 100]
+            assert bool(left[2] > left[0]) is mirrored, (setting, left)
+        finally:
+            app.close()
+    line = [r.getMessage() for r in caplog.records if "first frame drawn" in r.getMessage()][-1]
+    assert "source='image halves.png'" in line and "screen=1280x720 headless" in line
+    assert "mirror=True" in line and "provider=CPUExecutionProvider" in line
+    assert "vocabulary=full (2832 labels)" in line
+
+
+def test_a_cut_to_an_empty_scene_leaves_no_ghost_box(parts, tmp_path: Path,
+                                                      astronaut: np.ndarray, coffee: np.ndarray):
+    """Issue 10 item 1: the demo cut from the portraits to the coffee cup left two boxes over
+    the empty table for 0.3-0.7 s. Once the detector has looked at the new scene and found
+    nothing, the box must go: no frame of the coffee scene may show one."""
+    portrait = place(astronaut, (1280, 720), 400, 100)
+    table = cv2.resize(coffee, (1280, 720))
+    video = write_video(tmp_path / "cut.avi", [portrait] * 20 + [table] * 20)
+    app = KioskApp(_config(), parts.labeller, VideoFileSource(video, loop=False),
+                   headless=True, threaded_source=False)
+    try:
+        boxed_portraits = boxed_table = table_frames = 0
+        for _ in range(40):
+            view = app.step()
+            if view.frame is None:
+                continue
+            on_table = np.abs(view.frame.astype(np.int16) - table).mean() < 12
+            table_frames += on_table
+            boxed_table += bool(on_table and view.faces)
+            boxed_portraits += bool(not on_table and view.faces)
+            time.sleep(1 / 60)
+        assert boxed_portraits >= 10 and table_frames >= 15
+        assert boxed_table == 0
+    finally:
+        app.close()
+
+
+class _BlinkingDetector:
+    """The real detector, told to miss every face in a window of frames (a turned head, a
+    detector blink) as the camera man's box did for ~1.3 s."""
+
+    def __init__(self, config: KioskConfig, miss: range) -> None:
+        from kiosk.detect import FaceDetector
+
+        self._real = FaceDetector.from_config(config)
+        self._miss = miss
+        self.calls = 0
+
+    def detect(self, image: np.ndarray, timestamp: float):
+        from kiosk.detections import Detections
+
+        self.calls += 1
+        found = self._real.detect(image, timestamp)
+        return Detections.empty() if self.calls in self._miss else found
+
+    def close(self) -> None:
+        self._real.close()
+
+
+def test_a_face_missed_for_a_second_keeps_its_track_and_label(parts, astronaut_video: Path):
+    """Issue 10 item 2: a face the detector misses for ~1 s while the person is still there
+    keeps its box, track id and label (no vanishing, no new spin)."""
+    config = _config()
+    detector = _BlinkingDetector(config, range(0))  # the window is set once labelled
+    app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
+                   threaded_source=False, detector=detector)  # type: ignore[arg-type]
+    try:
+        view = _run_until(app, lambda v: bool(v.faces) and v.faces[0].label is not None)
+        assert view.faces and view.faces[0].label is not None
+        track_id, label = view.faces[0].track_id, view.faces[0].label
+        detector._miss = range(detector.calls + 1, detector.calls + 31)
+        started = time.monotonic()
+        while detector.calls < detector._miss.stop + 5:
+            view = app.step()
+            assert [(f.track_id, f.label) for f in view.faces] == [(track_id, label)], \
+                f"lost after {time.monotonic() - started:.2f} s"
+            time.sleep(1 / 30)
+        assert time.monotonic() - started >= 0.9
     finally:
         app.close()

@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 import skimage.data  # noqa: E402
+import skimage.io  # noqa: E402
 
 from kiosk.config import DisplayConfig, TextsConfig  # noqa: E402
 from kiosk.render import Renderer, ScreenMapping, annotate_still  # noqa: E402
@@ -338,7 +339,7 @@ def test_annotate_still(astro) -> None:
 def test_draws_on_display_surface(astro) -> None:
     pygame.display.init()
     screen = pygame.display.set_mode((1280, 720))
-    r = Renderer((1280, 720), DisplayConfig(), TextsConfig())
+    r = Renderer((1280, 720), DisplayConfig(mirror=True), TextsConfig())
     r.strict = True
     r.draw(screen, FrameView(astro, faces=(FaceView(1, FACE, LABEL),)))
     b = ScreenMapping((512, 512), (1280, 720), 0, True).map_box(FACE)
@@ -357,3 +358,129 @@ def test_cover_fit_fills_screen_and_boxes_follow(astro, surface, use_opencv) -> 
     # Dimmed idle screen works on both paint paths too.
     r.draw(surface, FrameView(frame, mode="idle"))
     assert 0 < pixels(surface).mean() < got.mean()
+
+
+@pytest.mark.parametrize("band_w", [300, 420, 560, 806])
+def test_label_words_break_at_spaces_not_mid_word(astro, surface, band_w) -> None:
+    """Issue 10 item 4: "corresponden / t, letter writer". The band wraps at spaces and commas;
+    a word is broken (with a hyphen) only when it alone is wider than the band."""
+    from kiosk.render.theme import Theme
+
+    label = Label("n09967967", "correspondent, letter writer", 0.5, (PERSON, "communicator",
+                  "writer, author", "correspondent, letter writer"))
+    r = make(DisplayConfig(mirror=False, show_topk=True))
+    r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, label),)))
+    (band,) = kinds(r, "band")
+    assert band.width > 0
+    theme = Theme.for_size(SIZE)
+    for px in (theme.label_px, round(theme.label_px * 0.68)):
+        lines = r._tc.wrap(label.name, px, band_w, 3, balance=True)
+        words = label.name.split()
+        for line, nxt in zip(lines, lines[1:], strict=False):
+            if line.endswith("-"):  # only a word wider than the whole band may break
+                whole = line.split()[-1][:-1] + nxt.split()[0]
+                assert r._tc.width(whole, px) > band_w, (lines, px)
+            else:
+                assert nxt.rstrip("\u2026").split()[0] in words, (lines, px)
+
+
+def test_topk_names_wrap_instead_of_being_cut(astro, surface) -> None:
+    """Issue 10 item 5: "musician, instrumentali…" although the panel had room to wrap."""
+    from kiosk.render.text import ELLIPSIS
+
+    long_name = "musician, instrumentalist, player"
+    label = Label("n10340312", long_name, 0.6, (PERSON, "musician, instrumentalist, player"),
+                  topk=((long_name, 0.6), ("percussionist", 0.2), ("trumpeter, cornetist", 0.1)))
+    short = Label("n10340312", "hornist", 0.6, (PERSON, "hornist"),
+                  topk=(("hornist", 0.6), ("percussionist", 0.2), ("trumpeter, cornetist", 0.1)))
+    heights = []
+    for lab in (short, label):
+        r = make(DisplayConfig(mirror=False, show_topk=True))
+        r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, lab),)))
+        (why,) = kinds(r, "why")
+        heights.append(why.height)
+        panel = pixels(surface)[why.top:why.bottom, why.left:why.right]
+        assert panel.mean() < 80  # a dark card with text on it was drawn there
+    assert heights[1] > heights[0]  # the long name took a second line
+    theme_w = kinds(r, "why")[0].width
+    wrapped = r._tc.wrap(long_name, 27, theme_w // 2, 3)
+    assert not any(ELLIPSIS in line for line in wrapped)
+
+
+def _ink_gaps(surface: pygame.Surface, threshold: int = 60) -> list[int]:
+    """Widths of the blank columns between runs of ink, left to right."""
+    ink = (pixels(surface).max(axis=2) > threshold).any(axis=0)
+    edges = np.flatnonzero(np.diff(ink.astype(np.int8)))
+    runs = list(zip(edges[1::2] + 1, edges[2::2] + 1, strict=False))  # (end of ink, next ink)
+    return [int(b - a) for a, b in runs]
+
+
+def test_idle_title_letters_are_evenly_spaced(surface) -> None:
+    """Issue 10 item 7: "Roulet te". The bundled font's kerning widened "tt"; read the idle
+    screen's title back and compare the gap between the two t's with its neighbours."""
+    texts = TextsConfig(title="Roulette", idle_lines=[])
+    r = Renderer(SIZE, DisplayConfig(mirror=False), texts)
+    r.strict = True
+    r.draw(surface, FrameView(None, mode="idle"))
+    got = pixels(surface)
+    rows = np.flatnonzero((got.max(axis=2) > 60).any(axis=1))
+    title = pygame.Surface((SIZE[0], int(rows.max() - rows.min() + 1)))
+    title.blit(surface, (0, 0), pygame.Rect(0, int(rows.min()), SIZE[0], title.get_height()))
+    gaps = _ink_gaps(title)
+    assert len(gaps) == 7, gaps  # R o u l e t t e: eight glyphs
+    e_t, t_t, t_e = gaps[4], gaps[5], gaps[6]
+    assert t_t <= 1.5 * max(e_t, t_e) + 1, gaps
+
+
+def _table_of_five() -> tuple[np.ndarray, list[Box]]:
+    """Five real faces around a table (astronaut, camera man, Grace Hopper, and the first two
+    again mirrored) on a 1920x1080 frame: three across the back, two in front."""
+    import cv2
+    import matplotlib.cbook
+
+    hopper = skimage.io.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg",
+                                                                asfileobj=False))
+    heads = [
+        skimage.data.astronaut()[40:300, 110:340],
+        np.dstack([skimage.data.camera()[20:260, 180:400]] * 3),
+        np.ascontiguousarray(hopper[40:340, 170:420]),
+    ]
+    heads += [np.ascontiguousarray(heads[0][:, ::-1]), np.ascontiguousarray(heads[1][:, ::-1])]
+    frame = np.full((1080, 1920, 3), 30, np.uint8)
+    spots = [(420, 100), (840, 100), (1260, 100), (630, 420), (1050, 420)]
+    boxes = []
+    for head, (x, y) in zip(heads, spots, strict=True):
+        tile = cv2.resize(head, (230, 260))
+        frame[y:y + 260, x:x + 230] = tile
+        boxes.append(Box(x + 35, y + 30, x + 195, y + 220))
+    return frame, boxes
+
+
+def test_each_label_touches_its_own_face_and_covers_no_other(surface) -> None:
+    """Issue 10 item 3: in a photo of five people, bands sat between two faces and covered
+    others. Each band must touch its own box (or be joined to it by a drawn line), and cover
+    no other face and no other band when there is room."""
+
+    frame, boxes = _table_of_five()
+    labels = [LABEL, ASTRONAUT, LABEL, ASTRONAUT, LABEL]
+    view = FrameView(frame, faces=tuple(
+        FaceView(i + 1, box, label) for i, (box, label) in enumerate(zip(boxes, labels,
+                                                                        strict=True))))
+    r = make(DisplayConfig(mirror=False))
+    r.draw(surface, view)
+    save(surface, "table_of_five")
+    got = pixels(surface)
+    assert len(r.last_bands) == 5
+    drawn_boxes = [box for _tid, box, _band in r.last_bands]
+    bands = [band for _tid, _box, band in r.last_bands]
+    for tid, box, band in r.last_bands:
+        others = [b for b in drawn_boxes if b is not box]
+        assert band.collidelist(others) == -1, f"label of face {tid} covers another face"
+        assert band.collidelist([b for b in bands if b is not band]) == -1
+        touching = band.inflate(2, 2).colliderect(box)
+        if not touching:  # joined by a green line: its middle is green on the screen
+            from kiosk.render.layout import leader_line
+
+            (ax, ay), (bx, by) = leader_line(box, band)
+            mid = got[(ay + by) // 2, (ax + bx) // 2]
+            assert mid[1] > 200 and mid[0] < 80, f"face {tid}: band neither touches nor joined"

@@ -161,14 +161,19 @@ def _score_row(
     pct_w = tc.width("100.0%", px)
     bar_w = max(4, round(width * 0.26))
     name_w = max(1, width - bar_w - pct_w - 2 * theme.gap)
-    name_surf = tc.render(tc.wrap(name or "?", px, name_w, 1)[0], px, colour)
+    # The name wraps (up to 3 lines) rather than being cut: the panel has the height for it.
+    name_surfs = [tc.render(t, px, colour) for t in tc.wrap(name or "?", px, name_w, 3)]
     pct_surf = tc.render(f"{p * 100:.1f}%", px, colour)
-    h = max(name_surf.get_height(), pct_surf.get_height())
+    line_h = max(name_surfs[0].get_height(), pct_surf.get_height())
+    h = max(line_h, sum(s.get_height() for s in name_surfs))
     row = pygame.Surface((max(1, width), max(1, h)), pygame.SRCALPHA)
-    row.blit(name_surf, (0, 0))
+    y = 0
+    for surf in name_surfs:
+        row.blit(surf, (0, y))
+        y += surf.get_height()
     bar_x = name_w + theme.gap
-    bar_h = max(2, round(h * 0.42))
-    bar_y = (h - bar_h) // 2
+    bar_h = max(2, round(line_h * 0.42))
+    bar_y = (line_h - bar_h) // 2
     pygame.draw.rect(row, theme.faint, (bar_x, bar_y, bar_w, bar_h))
     if p > 0:
         pygame.draw.rect(row, colour, (bar_x, bar_y, max(1, round(bar_w * p)), bar_h))

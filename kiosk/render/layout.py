@@ -49,9 +49,10 @@ def _distance(a: pygame.Rect, b: pygame.Rect) -> int:
 
 
 # Costs, in square pixels of overlap: covering another label is worst, covering a face is
-# bad, drifting away from one's own box costs DRIFT per pixel.
-PLACED_WEIGHT = 4
-OBSTACLE_WEIGHT = 2
+# nearly as bad (a reader must see whose label is whose: a band drifts far, joined to its box
+# by a line, rather than cover someone), drifting away from one's own box costs DRIFT per pixel.
+PLACED_WEIGHT = 60
+OBSTACLE_WEIGHT = 40
 DRIFT = 60
 
 
@@ -79,7 +80,8 @@ def place_rect(
         base = [pygame.Rect(screen.x + margin, screen.y + margin, w, h)]
     ref = anchor if anchor is not None else base[0]
     placed = list(placed)
-    obstacles = list(obstacles)
+    # Another face's box keeps a clear margin: a band touching it would read as its label.
+    obstacles = [o if o == anchor else o.inflate(2 * gap, 2 * gap) for o in obstacles]
 
     def cost(r: pygame.Rect) -> int:
         c = 0
@@ -99,12 +101,17 @@ def place_rect(
             return r  # nothing covered, touching its box: cannot do better
         if best_cost is None or c < best_cost:
             best, best_cost = r, c
-    blocking = {k for r in pool for k in r.collidelistall(placed)}
-    for k in sorted(blocking):
-        p = placed[k]
+    # Variants stacked just past whatever blocks the candidates: placed labels, and faces
+    # other than the anchor's own (beside them too, so a band can slip between two faces).
+    blocking = [placed[k] for k in sorted({k for r in pool for k in r.collidelistall(placed)})]
+    hit = sorted({k for r in pool for k in r.collidelistall(obstacles)})
+    blocking += [obstacles[k] for k in hit if anchor is None or obstacles[k] != anchor]
+    for p in blocking:
         for r in base:
-            for y in (p.bottom + gap, p.top - gap - h):
-                cand = clamp_rect(pygame.Rect(r.x, y, w, h), screen, margin)
+            spots = [(r.x, p.bottom + gap), (r.x, p.top - gap - h),
+                     (p.right + gap, r.y), (p.left - gap - w, r.y)]
+            for x, y in spots:
+                cand = clamp_rect(pygame.Rect(x, y, w, h), screen, margin)
                 c = cost(cand)
                 if c < best_cost:
                     best, best_cost = cand, c
@@ -113,15 +120,40 @@ def place_rect(
 
 
 def band_candidates(anchor: pygame.Rect, size: tuple[int, int]) -> list[tuple[int, int]]:
-    """A label band's positions: under its box, else over it; left-, then right-aligned."""
+    """A label band's positions: under its box, else over it; left-aligned, right-aligned,
+    centred; then beside it (right, left), so a crowded row of faces still has clear places."""
     w, h = size
     below, above = anchor.bottom, anchor.top - h
+    centre = anchor.centerx - w // 2
     return [
         (anchor.left, below),
         (anchor.left, above),
         (anchor.right - w, below),
         (anchor.right - w, above),
+        (centre, below),
+        (centre, above),
+        (anchor.right, anchor.top),
+        (anchor.left - w, anchor.top),
     ]
+
+
+def covers(rect: pygame.Rect, others: Sequence[pygame.Rect], own: pygame.Rect | None) -> bool:
+    """Whether `rect` covers any of `others` except `own` (a face's own box)."""
+    return any(rect.colliderect(o) for o in others if o is not own)
+
+
+def leader_line(box: pygame.Rect, band: pygame.Rect) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Points on `box` and `band` closest to each other: the line that joins a label band to
+    its face when the band could not be placed touching it."""
+    def nearest(r: pygame.Rect, x: int, y: int) -> tuple[int, int]:
+        return (max(r.left, min(x, r.right - 1)), max(r.top, min(y, r.bottom - 1)))
+
+    a = nearest(box, *band.center)
+    return a, nearest(band, *a)
+
+
+def touches(a: pygame.Rect, b: pygame.Rect) -> bool:
+    return _distance(a, b) == 0
 
 
 def panel_candidates(

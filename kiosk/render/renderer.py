@@ -23,7 +23,15 @@ from kiosk.render import cards
 from kiosk.render.annotators import BoxAnnotator, CardAnnotator
 from kiosk.render.geometry import Fit, ScreenMapping, box_is_finite
 from kiosk.render.image import FramePainter, normalise_frame
-from kiosk.render.layout import band_candidates, clamp_rect, panel_candidates, place_rect
+from kiosk.render.layout import (
+    band_candidates,
+    clamp_rect,
+    covers,
+    leader_line,
+    panel_candidates,
+    place_rect,
+    touches,
+)
 from kiosk.render.lru import LRU
 from kiosk.render.screens import CenteredText, blit_centred, draw_pulse
 from kiosk.render.text import FontBook, TextCache
@@ -81,6 +89,8 @@ class Renderer:
         # What the last draw placed where: ("box" | "band" | "spinner" | "scene" | "why" |
         # "notice" | "debug", rect). For tests and for a technician's curiosity.
         self.last_layout: list[tuple[str, pygame.Rect]] = []
+        # (track id, its box as drawn, its label band): which label is whose, for tests.
+        self.last_bands: list[tuple[int, pygame.Rect, pygame.Rect]] = []
 
     # ----------------------------------------------------------------- toggles
     @property
@@ -164,7 +174,7 @@ class Renderer:
 
     def _mapping(self, src_size: tuple[int, int], screen: tuple[int, int]) -> ScreenMapping:
         return ScreenMapping(
-            src_size, screen, int(self.display.rotation), bool(self.display.mirror), self.fit
+            src_size, screen, int(self.display.rotation), self.display.mirror is True, self.fit
         )
 
     def _paint_frame(
@@ -228,21 +238,39 @@ class Renderer:
         band_rects: dict[int, pygame.Rect] = {}
         crowd = len(faces) > CROWD
         band_theme = theme.compact() if crowd else theme
+        leaders: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        self.last_bands = []
         for i in order:
             face, _rect = faces[i]
             if face.label is None:
                 band = self._spinner_card(surface, band_theme, crowd)
             else:
                 band = self._label_card(surface, face.label, band_theme, compact=crowd)
-            size = band.get_size()
             rect = place_rect(
-                size, band_candidates(outers[i], size), screen, placed, outers,
-                theme.margin, theme.gap, anchor=outers[i],
+                band.get_size(), band_candidates(outers[i], band.get_size()), screen, placed,
+                outers, theme.margin, theme.gap, anchor=outers[i],
             )  # fmt: skip
+            if face.label is not None and not crowd and (
+                    covers(rect, outers, outers[i]) or covers(rect, placed, None)):
+                # No clear place for the full band: a compact one (shorter breadcrumb) first.
+                small = self._label_card(surface, face.label, theme.compact(), compact=True)
+                small_rect = place_rect(
+                    small.get_size(), band_candidates(outers[i], small.get_size()), screen,
+                    placed, outers, theme.margin, theme.gap, anchor=outers[i],
+                )  # fmt: skip
+                if not (covers(small_rect, outers, outers[i]) or covers(small_rect, placed, None)):
+                    band, rect = small, small_rect
+            if not touches(rect, outers[i]):
+                leaders.append(leader_line(outers[i], rect))
             placed.append(rect)
             band_rects[i] = rect
             out.append((band, rect))
             self.last_layout.append(("spinner" if face.label is None else "band", rect))
+            self.last_bands.append((face.track_id, outers[i], rect))
+        for start, end in leaders:  # a band away from its face is joined to it
+            pygame.draw.line(surface, theme.green, start, end, max(2, theme.box_thickness // 2))
+            self.last_layout.append(("leader", pygame.Rect(start, (1, 1)).union(
+                pygame.Rect(end, (1, 1)))))
 
         if self._topk:
             if scene is not None and scene_rect is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
@@ -85,6 +86,7 @@ class TextCache:
         self.fonts = fonts
         self._surfaces: LRU[pygame.Surface] = LRU(maxsize)
         self._wraps: LRU[tuple[str, ...]] = LRU(maxsize)
+        self._glyphs: LRU[pygame.Surface] = LRU(2048)
 
     def render(self, text: str, px: int, colour: Colour) -> pygame.Surface:
         """Antialiased `text` with a transparent background (cached)."""
@@ -94,6 +96,8 @@ class TextCache:
     def _render(self, text: str, px: int, colour: Colour) -> pygame.Surface:
         font = self.fonts.font(px)
         try:
+            if self.fonts.font_path is None:
+                return _render_unkerned(font, text, colour, self._glyph)
             return font.render(text, True, colour)
         except (pygame.error, ValueError, UnicodeError):
             # A glyph the renderer chokes on: keep the ASCII part rather than fail the frame.
@@ -103,9 +107,16 @@ class TextCache:
             except (pygame.error, ValueError):
                 return pygame.Surface((0, font.get_linesize()), pygame.SRCALPHA)
 
+    def _glyph(self, font: pygame.font.Font, char: str, colour: Colour) -> pygame.Surface:
+        key = (char, id(font), tuple(colour))
+        return self._glyphs.get_or_make(key, lambda: font.render(char, True, colour))
+
     def width(self, text: str, px: int) -> int:
         try:
-            return self.fonts.font(px).size(text)[0]
+            font = self.fonts.font(px)
+            if self.fonts.font_path is None:
+                return _unkerned_width(font, text)
+            return font.size(text)[0]
         except (pygame.error, ValueError, UnicodeError):
             return self.fonts.font(px).size(text.encode("ascii", "replace").decode("ascii"))[0]
 
@@ -127,25 +138,31 @@ class TextCache:
     def _wrap_balanced(
         self, text: str, px: int, max_width: int, max_lines: int, balance: bool
     ) -> tuple[str, ...]:
-        lines = self._wrap(text, px, max_width, max_lines)
+        lines, split = self._wrap(text, px, max_width, max_lines)
         if not balance or len(lines) < 2 or lines[-1].endswith(ELLIPSIS):
             return lines
         lo, hi, best = max(1, max_width // 2), max_width, lines
         while hi - lo > 4:
             mid = (lo + hi) // 2
-            trial = self._wrap(text, px, mid, max_lines)
-            if len(trial) <= len(lines) and not trial[-1].endswith(ELLIPSIS):
+            trial, trial_split = self._wrap(text, px, mid, max_lines)
+            # Narrower is only better if no word has to break that did not at full width.
+            if (len(trial) <= len(lines) and not trial[-1].endswith(ELLIPSIS)
+                    and trial_split <= split):
                 hi, best = mid, trial
             else:
                 lo = mid
         return best
 
-    def _wrap(self, text: str, px: int, max_width: int, max_lines: int) -> tuple[str, ...]:
+    def _wrap(self, text: str, px: int, max_width: int,
+              max_lines: int) -> tuple[tuple[str, ...], int]:
+        """Lines at spaces (after commas and ">" too); a word alone wider than the line is
+        broken with a hyphen. Returns the lines and how many words had to be broken."""
         max_width = max(1, max_width)
         max_lines = max(1, max_lines)
         tokens = _merge_separators(_TOKENS.findall(text))
         lines: list[str] = []
         line = ""
+        split = 0
         for token in tokens:
             candidate = line + token
             if self.width(candidate.rstrip(), px) <= max_width:
@@ -156,7 +173,8 @@ class TextCache:
                 line = ""
             while self.width(token.rstrip(), px) > max_width and len(lines) <= max_lines:
                 head = self._longest_prefix(token.rstrip(), px, max_width)
-                lines.append(head)
+                split += 1
+                lines.append(head + "-" if len(head) < len(token.rstrip()) else head)
                 token = token[len(head) :]
             line = token
             if len(lines) > max_lines:
@@ -166,13 +184,14 @@ class TextCache:
         if len(lines) > max_lines:
             lines = lines[:max_lines]
             lines[-1] = self._with_ellipsis(lines[-1], px, max_width)
-        return tuple(lines) if lines else ("",)
+        return (tuple(lines) if lines else ("",)), split
 
     def _longest_prefix(self, word: str, px: int, max_width: int) -> str:
-        lo, hi = 1, len(word)
+        """The longest head of `word` that fits with a hyphen after it (at least 1 letter)."""
+        lo, hi = 1, max(1, len(word) - 1)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if self.width(word[:mid], px) <= max_width:
+            if self.width(word[:mid] + "-", px) <= max_width:
                 lo = mid
             else:
                 hi = mid - 1
@@ -187,6 +206,30 @@ class TextCache:
     def clear(self) -> None:
         self._surfaces.clear()
         self._wraps.clear()
+        self._glyphs.clear()
+
+
+# pygame's bundled font (freesansbold) carries kerning pairs that widen some letter pairs
+# ("tt": "Roulet te" in the idle title), and pygame.font cannot turn kerning off; so with that
+# font each glyph is placed at its own advance, the spacing the font was drawn with.
+def _unkerned_width(font: pygame.font.Font, text: str) -> int:
+    metrics = font.metrics(text)
+    return sum(m[4] if m else font.size(c)[0] for c, m in zip(text, metrics, strict=False))
+
+
+def _render_unkerned(font: pygame.font.Font, text: str, colour: Colour,
+                     glyph: Callable[[pygame.font.Font, str, Colour], pygame.Surface]
+                     ) -> pygame.Surface:
+    glyphs = [glyph(font, c, colour) for c in text]
+    metrics = font.metrics(text)
+    advances = [m[4] if m else g.get_width() for g, m in zip(glyphs, metrics, strict=False)]
+    width = sum(advances)
+    surface = pygame.Surface((max(1, width + 2), font.get_height()), pygame.SRCALPHA)
+    x = 0
+    for glyph, advance in zip(glyphs, advances, strict=True):
+        surface.blit(glyph, (x, 0))
+        x += advance
+    return surface
 
 
 def _merge_separators(tokens: list[str]) -> list[str]:

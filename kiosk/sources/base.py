@@ -40,6 +40,13 @@ def validate_image(image: object) -> np.ndarray | None:
     return np.ascontiguousarray(image)
 
 
+def mirror_for(setting: bool | str, source: FrameSource) -> bool:
+    """`display.mirror` resolved for this source: `auto` mirrors only a live camera."""
+    if setting == "auto":
+        return bool(source.live)
+    return bool(setting)
+
+
 class FrameSource(abc.ABC):
     """A producer of RGB frames. `read()` blocks at most about one frame interval.
 

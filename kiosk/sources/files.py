@@ -60,17 +60,66 @@ class VideoFileSource(FrameSource):
         self._cap.release()
 
 
-def read_image(path: Path) -> np.ndarray:
-    """An image file as RGB uint8, or SourceError naming the file."""
+# A decoded image is held several times over (BGR, RGB, the drawing surface, the annotated
+# copy), so its size is bounded before decoding: peak memory stays under 1 GB for any file.
+MAX_WORKING_PIXELS = 16_000_000  # larger images are scaled down to about this after decoding
+MAX_DECODED_PIXELS = 64_000_000  # what may be decoded at all (JPEG decodes reduced natively)
+_REDUCED_JPEG = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+                 8: cv2.IMREAD_REDUCED_COLOR_8}
+
+
+def image_header_size(path: Path) -> tuple[int, int, str] | None:
+    """(width, height, format) from the file header alone, without decoding the pixels."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # only the header is read here; the bound is ours
+    try:
+        with Image.open(path) as img:
+            return int(img.width), int(img.height), str(img.format or "")
+    except Exception:
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+def read_image_bounded(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
+    """An image file as RGB uint8 of at most about MAX_WORKING_PIXELS, and the file's own
+    (width, height); SourceError naming the file when it is missing, unreadable or too large."""
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"{path}: image file not found")
+    header = image_header_size(path)
+    flag = cv2.IMREAD_COLOR
+    if header is not None:
+        width, height, fmt = header
+        pixels = width * height
+        if pixels > MAX_DECODED_PIXELS:
+            factor = next((f for f in (2, 4, 8) if pixels / (f * f) <= MAX_DECODED_PIXELS), 0)
+            if fmt != "JPEG" or not factor:
+                raise SourceError(
+                    f"{path}: {width}x{height} is too large ({pixels / 1e6:.0f} megapixels; at "
+                    f"most {MAX_DECODED_PIXELS / 1e6:.0f} MP, or a JPEG; scale it down first)"
+                )
+            flag = _REDUCED_JPEG[factor]
     data = np.fromfile(str(path), dtype=np.uint8)
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    bgr = cv2.imdecode(data, flag) if data.size else None
+    del data
     image = validate_image(bgr)
     if image is None:
         raise SourceError(f"{path}: not a readable image (corrupt or unsupported format)")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    h, w = image.shape[:2]
+    original = (header[0], header[1]) if header is not None else (w, h)
+    if w * h > MAX_WORKING_PIXELS:
+        scale = (MAX_WORKING_PIXELS / (w * h)) ** 0.5
+        image = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))),
+                           interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB), original
+
+
+def read_image(path: Path) -> np.ndarray:
+    """An image file as RGB uint8 (bounded in size, see read_image_bounded), or SourceError."""
+    return read_image_bounded(path)[0]
 
 
 class ImageSource(FrameSource):

@@ -1,0 +1,154 @@
+"""The `kiosk` command as a new user meets it: help, errors that name their cause, `classify
+--json` on real photos, huge image files, and the doctor's display line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import ASTRONAUT_FACE
+
+ROOT = Path(__file__).resolve().parents[1]
+KIOSK = [sys.executable, "-m", "kiosk"]
+
+
+def _kiosk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    return subprocess.run([*KIOSK, *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT, env=env)
+
+
+def test_label_help_and_plain_kiosk_print_help() -> None:
+    from kiosk.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["label", "--help"])
+    assert done.value.code == 0
+    proc = _kiosk(timeout=20)  # must not start a kiosk that never ends
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: kiosk")
+    assert "Q or Esc" in proc.stdout
+
+
+def test_classify_help_documents_the_image_and_json() -> None:
+    from kiosk.cli import _build_parser
+
+    sub = _build_parser()._subparsers._group_actions[0].choices["classify"]  # type: ignore[union-attr]
+    text = sub.format_help()
+    assert "image file to label" in text and '"faces": [{"box": [x, y, w, h]' in text
+
+
+def test_readme_label_example_pairs_a_label_with_its_own_wnid() -> None:
+    from kiosk.labels.taxonomy import Taxonomy
+
+    readme = (ROOT / "README.md").read_text()
+    assert 'kiosk label "first offender" n10093167' in readme
+    tax = Taxonomy.load()
+    assert [s.wnid for s in tax.find("first offender")] == ["n10093167"]
+
+
+def test_a_bad_override_is_named_as_the_override_not_the_file() -> None:
+    from kiosk.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError) as err:
+        load_config(None, ["camera.fps=abc"])
+    message = str(err.value)
+    assert "--set camera.fps=abc" in message and "kiosk.yaml" not in message
+
+
+def test_classify_a_missing_file_fails_before_any_model_loads(tmp_path: Path) -> None:
+    from kiosk.cli import main
+
+    started = time.monotonic()
+    assert main(["classify", str(tmp_path / "missing.png"), "--json"]) == 2
+    assert "onnxruntime" not in sys.modules or time.monotonic() - started < 0.5
+
+
+def test_classify_json_is_one_object_with_the_face_box(tmp_path: Path,
+                                                        astronaut: np.ndarray) -> None:
+    photo = tmp_path / "astronaut.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "annotated.png"
+    proc = _kiosk("classify", str(photo), "--json", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)  # the whole of stdout is one JSON object
+    assert result["image"] == str(photo) and (result["width"], result["height"]) == (512, 512)
+    assert result["scene"] is None and len(result["faces"]) == 1
+    face = result["faces"][0]
+    x, y, w, h = face["box"]
+    assert abs(x - ASTRONAUT_FACE[0]) < 15 and abs(y - ASTRONAUT_FACE[1]) < 15
+    assert abs(x + w - ASTRONAUT_FACE[2]) < 15 and abs(y + h - ASTRONAUT_FACE[3]) < 15
+    assert 0.5 < face["score"] <= 1.0 and face["wnid"].startswith("n")
+    assert face["breadcrumb"][-1] == face["label"] and face["topk"][0][0] == face["label"]
+    assert out.is_file() and f"wrote {out}" in proc.stderr
+    assert "INFO: [" not in proc.stderr and "InitGoogle" not in proc.stderr  # native chatter
+
+
+def test_classify_json_labels_the_scene_when_there_is_no_face(tmp_path: Path,
+                                                               coffee: np.ndarray) -> None:
+    photo = tmp_path / "coffee.jpg"
+    cv2.imwrite(str(photo), cv2.cvtColor(coffee, cv2.COLOR_RGB2BGR))
+    proc = _kiosk("classify", str(photo), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["faces"] == [] and result["scene"]["label"]
+    assert "box" not in result["scene"] and result["scene"]["breadcrumb"][0].startswith("person")
+
+
+def _peak_rss_mb(code: str) -> tuple[float, str]:
+    # VmHWM, not ru_maxrss: the latter keeps the parent's high-water mark across fork and exec.
+    hwm = "[l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]"
+    script = f"{code}\nprint({hwm})"
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    return int(lines[-1]) / 1024, "\n".join(lines[:-1])
+
+
+def test_huge_images_are_refused_or_decoded_reduced_within_memory(tmp_path: Path) -> None:
+    """A 12000x6000 PNG (72 MP) is refused by its header; a 12000x6000 JPEG is decoded reduced."""
+    big = np.zeros((6000, 12000, 3), np.uint8)
+    big[::50] = 200
+    cv2.imwrite(str(tmp_path / "big.png"), big, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    cv2.imwrite(str(tmp_path / "big.jpg"), big)
+    del big
+    peak, out = _peak_rss_mb(
+        "from kiosk.sources.base import SourceError\n"
+        "from kiosk.sources.files import read_image_bounded\n"
+        f"try:\n    read_image_bounded('{tmp_path / 'big.png'}')\n"
+        "except SourceError as exc:\n    print(exc)\n"
+    )
+    assert "12000x6000 is too large" in out and peak < 400
+    peak, out = _peak_rss_mb(
+        "from kiosk.sources.files import read_image_bounded\n"
+        f"rgb, size = read_image_bounded('{tmp_path / 'big.jpg'}')\n"
+        "print(rgb.shape, size)"
+    )
+    h, w, _ = eval(out.split(") (")[0] + ")")
+    assert w * h <= 16_000_000 and "(12000, 6000)" in out and peak < 1000
+
+
+def test_doctor_display_line_has_no_empty_brackets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.doctor import check_display
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "offscreen")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr("pathlib.Path.is_dir", lambda self: False if str(self) == "/dev/dri"
+                        else os.path.isdir(self))
+    (check,) = check_display()
+    assert "nothing is shown" in check.detail and "()" not in check.detail
+
+
+def test_pyproject_license_is_an_spdx_string() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
