@@ -20,14 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_detect_prints_its_figures_on_a_tiny_subset() -> None:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_detect.py"), "--frames-per-size", "1",
-         "--faces-per-frame", "1", "--empty-frames", "2", "--resolutions", "1280x720"],
+        [sys.executable, str(ROOT / "scripts" / "bench_detect.py"), "--clips-per-size", "1",
+         "--faces-per-frame", "1", "--empty-clips", "1", "--clip-frames", "2",
+         "--resolutions", "1280x720"],
         capture_output=True, text=True, timeout=120, check=True, cwd=ROOT,
     ).stdout.strip().splitlines()
     assert len(out) == 1
     fields = dict(part.split("=", 1) for part in out[0].split())
     assert fields["case"] == "1280x720"
-    assert fields["frames"] == "8"  # 6 sizes x 1 frame + 2 empty
+    assert fields["frames"] == "14"  # (6 sizes + 1 empty) x 2 frames
     for size in (24, 32, 40, 56, 80, 120):
         assert 0.0 <= float(fields[f"recall_{size}px"]) <= 1.0
     assert float(fields["false_pos_per_1000_frames"]) >= 0.0
