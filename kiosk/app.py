@@ -106,7 +106,8 @@ class KioskApp:
         )
         self.pipeline = Pipeline(config, self.detector.detect, self.worker,
                                  on_error=self._on_error, on_success=self._on_success)
-        self.reader = FrameReader(source, threaded=threaded_source)
+        # detection runs on the reader thread, beside drawing (see kiosk/sources/reader.py)
+        self.reader = FrameReader(source, threaded=threaded_source, analyse=self.pipeline.analyse)
         self.surface, self.headless = init_display(config, headless=headless)
         self.renderer = Renderer(self.surface.get_size(), config.display, config.texts)
         self._pygame = pygame

@@ -30,7 +30,7 @@ import psutil  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.config import KioskConfig  # noqa: E402
+from kiosk.config import load_config  # noqa: E402
 
 ARRIVALS = 12  # newcomer waves per case, for the first-label latency
 # name: (camera width, camera height, faces, busy neighbour)
@@ -93,16 +93,16 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000.0, q)) if values else float("nan")
 
 
-def run_case(name: str, seconds: float, parts, video_dir: Path) -> dict[str, float | str]:
+def run_case(name: str, seconds: float, parts, video_dir: Path,
+             overrides: list[str] | None = None) -> dict[str, float | str]:
     from kiosk.app import KioskApp
     from kiosk.sources.files import VideoFileSource
 
     width, height, faces, busy = CASES[name]
-    config = KioskConfig.model_validate({
-        "display": {"fullscreen": False, "width": 1920, "height": 1080},
-        "camera": {"width": width, "height": height},
-        "tracker": {"respin_after_s": 0},
-    })
+    config = load_config(None, [
+        "display.fullscreen=false", "display.width=1920", "display.height=1080",
+        f"camera.width={width}", f"camera.height={height}", "tracker.respin_after_s=0",
+        *(overrides or [])])
     video = make_video(video_dir / f"{name}.avi", faces, width, height)
     process = psutil.Process()
     app = KioskApp(config, parts.labeller, VideoFileSource(video), headless=True,
@@ -153,17 +153,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="config override, e.g. classifier.threads=1")
     args = parser.parse_args(argv)
 
     from kiosk.classify.loading import load_model_parts
 
-    config = KioskConfig()
-    parts = load_model_parts(config)
+    parts = load_model_parts(load_config(None, args.overrides))
     print(f"# model provider: {parts.classifier.provider}; cpu cores: {os.cpu_count()}; "
           "screen 1920x1080; sources are 30 fps videos", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.cases:
-            print(format_line(run_case(name, args.seconds, parts, Path(tmp))), flush=True)
+            result = run_case(name, args.seconds, parts, Path(tmp), args.overrides)
+            print(format_line(result), flush=True)
             time.sleep(0.5)
     parts.close()
     return 0
