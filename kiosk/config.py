@@ -147,6 +147,10 @@ class ClassifierConfig(_Strict):
         0.6, description="Padding around the face box, as a fraction of its size."
     )
     batch_size: Annotated[int, Field(ge=1, le=64)] = Field(8, description="Crops per batch.")
+    cpu_batch_size: Annotated[int, Field(ge=1, le=64)] = Field(
+        1, description="Crops per batch when the model runs on the CPU, where batching saves "
+        "next to nothing and makes every newcomer wait for the slowest crop of the batch."
+    )
     threads: Annotated[int, Field(ge=0, le=64)] = Field(
         0, description="CPU threads for onnxruntime; 0 lets onnxruntime choose."
     )
