@@ -235,3 +235,29 @@ def test_rotation_and_mirror_move_the_box_with_the_picture(parts, astronaut_vide
         assert _green_fraction_on_edges(app.screenshot(), screen_box) > 0.7
     finally:
         app.close()
+
+
+def test_a_detector_fault_on_the_reader_thread_is_counted_and_detection_recovers(
+        parts, astronaut_video: Path):
+    from kiosk.service.metrics import Metrics
+
+    metrics = Metrics(KioskConfig().service)
+    app = KioskApp(_config(), parts.labeller, VideoFileSource(astronaut_video), headless=True,
+                   metrics=metrics)  # threaded: detection runs on the reader thread
+    real_detect = app.pipeline._detect
+    calls = {"n": 0}
+
+    def flaky_detect(image, timestamp):
+        calls["n"] += 1
+        if calls["n"] <= 3:
+            raise RuntimeError("injected detector fault")
+        return real_detect(image, timestamp)
+
+    try:
+        app.pipeline._detect = flaky_detect
+        view = _run_until(app, lambda v: bool(v.faces), timeout=10)
+        assert view.faces, "detection never recovered on the reader thread"
+        assert app.reader._thread is not None and app.reader._thread.is_alive()
+        assert metrics.snapshot()["errors"].get("detect", 0) >= 1
+    finally:
+        app.close()
