@@ -152,7 +152,8 @@ class ClassifierConfig(_Strict):
         "next to nothing and makes every newcomer wait for the slowest crop of the batch."
     )
     threads: Annotated[int, Field(ge=0, le=64)] = Field(
-        0, description="CPU threads for onnxruntime; 0 lets onnxruntime choose."
+        0, description="CPU threads for onnxruntime; 0: all cores but two (for the display and "
+        "the reader's decoding and face detection), at least one."
     )
     verify_checksum: bool = Field(True, description="Check the model's sha256 at start.")
 
