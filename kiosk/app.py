@@ -102,12 +102,13 @@ class KioskApp:
         self.provider = provider
         self.vocabulary = vocabulary
         self.detector = detector or FaceDetector.from_config(config)
-        self.worker = ClassificationWorker(
-            labeller.label_crops, config.classifier.batch_size, on_batch=self._on_batch
-        )
+        on_cpu = provider in ("", "CPUExecutionProvider")
+        batch = config.classifier.cpu_batch_size if on_cpu else config.classifier.batch_size
+        self.worker = ClassificationWorker(labeller.label_crops, batch, on_batch=self._on_batch)
         self.pipeline = Pipeline(config, self.detector.detect, self.worker,
                                  on_error=self._on_error, on_success=self._on_success)
-        self.reader = FrameReader(source, threaded=threaded_source)
+        # detection runs on the reader thread, beside drawing (see kiosk/sources/reader.py)
+        self.reader = FrameReader(source, threaded=threaded_source, analyse=self.pipeline.analyse)
         self.surface, self.headless = init_display(config, headless=headless)
         self.renderer_mirror = mirror_for(config.display.mirror, source)
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})

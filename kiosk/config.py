@@ -106,6 +106,21 @@ class DetectorConfig(_Strict):
     max_width: Annotated[int, Field(ge=64)] = Field(
         640, description="Frames are downscaled to this width for detection (speed)."
     )
+    search_tile_px: Annotated[int, Field(ge=0)] = Field(
+        0, description="Side (source pixels) of the square tiles the full-range model searches "
+        "at full resolution for distant faces, a few tiles a frame in turn; 0 turns it off."
+    )
+    search_tiles_per_frame: Annotated[int, Field(ge=1, le=16)] = Field(
+        1, description="How many of those tiles are searched each frame (a full sweep takes "
+        "tiles / this many frames)."
+    )
+    search_min_confidence: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.6, description="Score a face found in a tile or around a face needs to count."
+    )
+    follow_faces: bool = Field(
+        True, description="Search around every face found last frame at full resolution, so "
+        "a distant face found once in a tile stays found every frame (needs search_tile_px)."
+    )
 
 
 class TrackerConfig(_Strict):
@@ -142,8 +157,13 @@ class ClassifierConfig(_Strict):
         0.6, description="Padding around the face box, as a fraction of its size."
     )
     batch_size: Annotated[int, Field(ge=1, le=64)] = Field(8, description="Crops per batch.")
+    cpu_batch_size: Annotated[int, Field(ge=1, le=64)] = Field(
+        1, description="Crops per batch when the model runs on the CPU, where batching saves "
+        "next to nothing and makes every newcomer wait for the slowest crop of the batch."
+    )
     threads: Annotated[int, Field(ge=0, le=64)] = Field(
-        0, description="CPU threads for onnxruntime; 0 lets onnxruntime choose."
+        0, description="CPU threads for onnxruntime; 0: all cores but two (for the display and "
+        "the reader's decoding and face detection), at least one."
     )
     verify_checksum: bool = Field(True, description="Check the model's sha256 at start.")
 

@@ -31,6 +31,16 @@ RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classificat
 MIN_CROP_PX = 8
 
 
+@dataclass(frozen=True)
+class FrameAnalysis:
+    """Detection of one frame, done on the reader thread; faults travel as values so the
+    display thread reports them (metrics are single-threaded)."""
+
+    detections: Detections
+    detect_s: float | None
+    error: BaseException | None = None
+
+
 @dataclass
 class StepTimings:
     detect_s: float | None = None
@@ -45,7 +55,11 @@ class MotionMeter:
         self.level = 255.0  # start "moving" so the idle screen never shows at once
 
     def update(self, image: np.ndarray) -> float:
-        thumb = cv2.resize(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), (64, 36),
+        # Every 8th pixel first: a 64x36 thumbnail needs no more, and greying and shrinking
+        # a whole 1080p frame would cost the display thread a millisecond or two.
+        step = max(1, min(image.shape[0] // 36, image.shape[1] // 64) // 2)
+        sparse = np.ascontiguousarray(image[::step, ::step])
+        thumb = cv2.resize(cv2.cvtColor(sparse, cv2.COLOR_RGB2GRAY), (64, 36),
                            interpolation=cv2.INTER_AREA).astype(np.int16)
         if self._previous is not None and self._previous.shape == thumb.shape:
             change = float(np.mean(np.abs(thumb - self._previous)))
@@ -125,6 +139,19 @@ class Pipeline:
             self._scene_serial += 1
             self._scene_requested_at = now
 
+    def analyse(self, frame: Frame, now: float | None = None) -> FrameAnalysis:
+        """Detect faces in a frame; safe to call from the reader thread (one caller at a time).
+        Never raises: a fault comes back in the analysis with no faces."""
+        image = frame.image
+        started = time.perf_counter()
+        try:
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise ValueError(f"frame of shape {image.shape} and dtype {image.dtype}")
+            found = self._detect(image, frame.timestamp if now is None else now)
+        except Exception as exc:
+            return FrameAnalysis(Detections.empty(), None, exc)
+        return FrameAnalysis(found, time.perf_counter() - started)
+
     def step(self, frame: Frame | None, *, camera_available: bool = True,
              notice: str | None = None, now: float | None = None) -> FrameView:
         """Process the newest frame (None: nothing new to show) and describe the screen."""
@@ -140,18 +167,15 @@ class Pipeline:
         image = frame.image
         if frame.index != self._last_frame_index:
             self._last_frame_index = frame.index
-            started = time.perf_counter()
-            try:
-                if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-                    raise ValueError(f"frame of shape {image.shape} and dtype {image.dtype}")
-                self._detections = self._detect(image, now)
-                self.timings.detect_s = time.perf_counter() - started
-                if self._on_success is not None:
-                    self._on_success("detect")
-            except Exception as exc:
-                self._fail("detect", exc)
-                self._detections = Detections.empty()
-                self.timings.detect_s = None
+            analysis = frame.analysis
+            if not isinstance(analysis, FrameAnalysis):
+                analysis = self.analyse(frame, now)
+            self._detections = analysis.detections
+            self.timings.detect_s = analysis.detect_s
+            if analysis.error is not None:
+                self._fail("detect", analysis.error)
+            elif self._on_success is not None:
+                self._on_success("detect")
             self.tracker.update(self._detections, now, image)
             try:
                 self._motion.update(image)

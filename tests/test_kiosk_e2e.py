@@ -342,3 +342,29 @@ def test_a_face_missed_for_a_second_keeps_its_track_and_label(parts, astronaut_v
         assert time.monotonic() - started >= 0.9
     finally:
         app.close()
+
+
+def test_a_detector_fault_on_the_reader_thread_is_counted_and_detection_recovers(
+        parts, astronaut_video: Path):
+    from kiosk.service.metrics import Metrics
+
+    metrics = Metrics(KioskConfig().service)
+    app = KioskApp(_config(), parts.labeller, VideoFileSource(astronaut_video), headless=True,
+                   metrics=metrics)  # threaded: detection runs on the reader thread
+    real_detect = app.pipeline._detect
+    calls = {"n": 0}
+
+    def flaky_detect(image, timestamp):
+        calls["n"] += 1
+        if calls["n"] <= 3:
+            raise RuntimeError("injected detector fault")
+        return real_detect(image, timestamp)
+
+    try:
+        app.pipeline._detect = flaky_detect
+        view = _run_until(app, lambda v: bool(v.faces), timeout=10)
+        assert view.faces, "detection never recovered on the reader thread"
+        assert app.reader._thread is not None and app.reader._thread.is_alive()
+        assert metrics.snapshot()["errors"].get("detect", 0) >= 1
+    finally:
+        app.close()

@@ -63,3 +63,11 @@ def test_a_model_that_raises_is_reported_and_the_thread_goes_on() -> None:
     worker.close()
     assert ok.label is not None and ok.label.name == "ok"
     assert isinstance(failures[0], RuntimeError) and failures[1] is None
+
+
+def test_classifier_threads_leave_two_cores_to_the_display_and_reader() -> None:
+    from kiosk.classify.loading import classifier_threads
+
+    assert classifier_threads(0, cpu_count=2) == 1
+    assert classifier_threads(0, cpu_count=8) == 6
+    assert classifier_threads(3, cpu_count=2) == 3  # an explicit setting wins

@@ -1,7 +1,9 @@
 """Reads a source on its own thread so the display never waits on a camera.
 
 The display asks for the latest frame and gets it at once; a stalled, unplugged or slow
-source only means the same frame (or none) is offered again. Non-live sources (video
+source only means the same frame (or none) is offered again. An `analyse` function (face
+detection) runs here too, on the frame just read, so the display thread only draws: on two
+cores detection then overlaps with drawing instead of adding to it. Non-live sources (video
 files, stills, the demo) are paced to their nominal frame rate, as a camera would be.
 """
 
@@ -10,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 
 from kiosk.sources.base import Frame, FrameSource, validate_image
 
@@ -19,9 +23,11 @@ log = logging.getLogger(__name__)
 class FrameReader:
     """Holds the newest frame from `source`; `threaded=False` reads on demand (tests, bench)."""
 
-    def __init__(self, source: FrameSource, *, threaded: bool = True) -> None:
+    def __init__(self, source: FrameSource, *, threaded: bool = True,
+                 analyse: Callable[[Frame], object] | None = None) -> None:
         self.source = source
         self._threaded = threaded
+        self._analyse = analyse
         self._lock = threading.Lock()
         self._latest: Frame | None = None
         self._index = 0
@@ -51,6 +57,8 @@ class FrameReader:
         self._index += 1
         now = time.monotonic()
         frame = Frame(self._index, image, now)
+        if self._analyse is not None:  # must not raise: the pipeline's analyse catches faults
+            frame = replace(frame, analysis=self._analyse(frame))
         with self._lock:
             self._latest = frame
             self._last_frame_at = now
