@@ -90,7 +90,8 @@ class Prior(_Strict):
 class Head(_Strict):
     """How the person head (features -> person synsets) was made."""
 
-    kind: Literal["conse_text", "conse_text+linear", "linear", "conse_dense_prior"]
+    kind: Literal["conse_text", "conse_text+linear", "linear", "conse_dense_prior",
+                  "conse_dense_prior+linear"]
     description: str
     top_t: int | None = Field(None, description="ImageNet-1k classes mixed per image (ConSE T).")
     logit_scale: float | None = Field(None, description="Cosine similarity x this = logits.")
