@@ -28,6 +28,8 @@ class Track:
     labelled_at: float | None = None
     requested_at: float | None = None  # when a label was last asked of the classifier
     generation: int = 0  # bumped on each re-spin, so stale answers are ignored
+    label_votes: dict[str, int] = field(default_factory=dict)  # top wnid -> crops, this spin
+    label_options: dict[str, Label] = field(default_factory=dict)  # a Label per voted wnid
     extra: dict[str, float] = field(default_factory=dict)
 
 

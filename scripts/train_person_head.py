@@ -154,7 +154,8 @@ def train(args: argparse.Namespace) -> int:
         raise TrainError(f"{args.out}: --out must be a new folder, not the base model")
     with PersonClassifier(args.base, providers=("cuda", "cpu")) as clf:
         m = clf.manifest
-        if m.head.kind.removesuffix("+linear") not in ("conse_text", "conse_dense_prior") or not m.outputs.embedding:
+        base_kind = m.head.kind.removesuffix("+linear")
+        if base_kind not in ("conse_text", "conse_dense_prior") or not m.outputs.embedding:
             raise TrainError(f"{args.base}: head {m.head.kind!r} cannot be re-trained here")
         items = list_images(args.root, clf.wnids)
         print(f"train: {len(items)} images in {len({c for _, c in items})} classes, "
