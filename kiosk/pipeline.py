@@ -32,6 +32,10 @@ RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classificat
 MIN_CROP_PX = 8
 
 
+def _face_key(track: Track) -> tuple[str, int, int]:
+    return ("face", track.track_id, track.generation)
+
+
 @dataclass
 class StepTimings:
     detect_s: float | None = None
@@ -125,9 +129,12 @@ class Pipeline:
     def _request_face_labels(self, image: np.ndarray, tracks: list[Track], now: float) -> None:
         h, w = image.shape[:2]
         pad = self._config.classifier.crop_padding
-        waiting = any(t.label is None for t in tracks)
+        # At most one vote crop in flight at a time, so a newcomer's first label waits for at
+        # most one crop's worth of voting (issue 9's first-label figures).
+        voting = any(t.label is not None and self._worker.pending(_face_key(t)) for t in tracks)
+        waiting = voting or any(t.label is None for t in tracks)
         for track in sorted(tracks, key=lambda t: t.label is not None):  # newcomers first
-            key = ("face", track.track_id, track.generation)
+            key = _face_key(track)
             if self._worker.pending(key) or not self._wants_label(track, now, waiting):
                 continue
             crop = track.box.padded(pad, w, h).crop(image)
@@ -135,6 +142,7 @@ class Pipeline:
                 continue
             if self._worker.submit(key, crop):
                 track.requested_at = now
+                waiting = waiting or track.label is not None
 
     def _request_scene_label(self, image: np.ndarray, now: float) -> None:
         scene = self._config.scene
