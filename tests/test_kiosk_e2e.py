@@ -65,7 +65,7 @@ def _green_fraction_on_edges(screen: np.ndarray, box: Box) -> float:
 
 
 def test_face_gets_a_green_box_where_it_is_and_a_stable_label(parts, astronaut_video: Path):
-    config = _config(classifier={"label_vote_interval_s": 0.0})  # votes within the 2 s video
+    config = _config(classifier={"label_votes": 1})  # the first crop's label, kept
     app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
                    threaded_source=False, provider=parts.classifier.provider)
     try:
@@ -87,16 +87,9 @@ def test_face_gets_a_green_box_where_it_is_and_a_stable_label(parts, astronaut_v
         assert _green_fraction_on_edges(screen, face_box) > 0.8
         inside = screen[int(face_box.center[1]), int(face_box.center[0])]
         assert not _is_green(inside)
-        # The label is voted on by a few crops (classifier.label_votes); once they are in, it
-        # stays while the visitor stays (40 more frames of drifting).
+        # The label stays while the visitor stays (40 more frames of drifting); votes over
+        # several crops are tested in test_label_votes.py and the newcomer test below.
         track_id = view.faces[0].track_id
-        track = next(t for t in app.pipeline.tracker.tracks if t.track_id == track_id)
-        votes = config.classifier.label_votes
-        view = _run_until(app, lambda v: sum(track.label_votes.values()) >= votes)
-        assert sum(track.label_votes.values()) == votes
-        label = view.faces[0].label
-        assert label.wnid == max(track.label_votes, key=track.label_votes.get) or \
-            track.label_votes[label.wnid] == max(track.label_votes.values())
         for _ in range(40):
             view = app.step()
             assert [f.track_id for f in view.faces] == [track_id]
@@ -108,7 +101,7 @@ def test_face_gets_a_green_box_where_it_is_and_a_stable_label(parts, astronaut_v
 
 def test_a_newcomer_gets_a_fresh_spin(parts, tmp_path: Path, astronaut: np.ndarray):
     """One visitor, then a second steps in: the first keeps their label, the second spins."""
-    one = [place(astronaut, (1280, 720), 40, 100)] * 20
+    one = [place(astronaut, (1280, 720), 40, 100)] * 45
     pair = place(astronaut, (1280, 720), 700, 100, canvas=place(astronaut, (1280, 720), 40, 100))
     two = [pair] * 60
     video = write_video(tmp_path / "arrive.avi", one + two)
