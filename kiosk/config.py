@@ -161,6 +161,14 @@ class ClassifierConfig(_Strict):
         1, description="Crops per batch when the model runs on the CPU, where batching saves "
         "next to nothing and makes every newcomer wait for the slowest crop of the batch."
     )
+    label_votes: Annotated[int, Field(ge=1, le=20)] = Field(
+        3, description="A face's label is the most common top label over this many of its "
+        "crops (from different frames). The first crop's label shows at once; a later crop "
+        "changes it only when its label has strictly more votes, and after this many crops the "
+        "label is fixed, so a visitor standing still keeps theirs. 1: first crop only.")
+    label_vote_interval_s: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.25, description="Seconds between the crops that vote on a face's label (so they "
+        "come from different frames); asked only while no other face waits for a first label.")
     threads: Annotated[int, Field(ge=0, le=64)] = Field(
         0, description="CPU threads for onnxruntime; 0: all cores but two (for the display and "
         "the reader's decoding and face detection), at least one."

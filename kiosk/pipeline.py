@@ -41,6 +41,10 @@ class FrameAnalysis:
     error: BaseException | None = None
 
 
+def _face_key(track: Track) -> tuple[str, int, int]:
+    return ("face", track.track_id, track.generation)
+
+
 @dataclass
 class StepTimings:
     detect_s: float | None = None
@@ -105,31 +109,53 @@ class Pipeline:
             if kind == "face":
                 _, track_id, generation = result.key
                 track = by_id.get(track_id)
-                if track is not None and track.generation == generation and track.label is None:
-                    track.label = result.label
-                    track.labelled_at = now
-                    if generation == 0:
-                        self.first_label_latencies.append(now - track.created_at)
-                        del self.first_label_latencies[:-1000]
+                if track is not None and track.generation == generation:
+                    self._vote(track, result.label, now)
             elif kind == "scene":
                 self._scene_label = result.label
+
+    def _vote(self, track: Track, label: Label, now: float) -> None:
+        """Count one crop's label for the track: the first shows at once, a later one replaces
+        it only with strictly more votes (ties keep what the visitor already reads)."""
+        if track.label is None:  # first answer of this spin (a re-spin clears the label)
+            track.label_votes.clear()
+            track.label_options.clear()
+        track.label_votes[label.wnid] = track.label_votes.get(label.wnid, 0) + 1
+        track.label_options.setdefault(label.wnid, label)
+        if track.label is None:
+            track.label = label
+            track.labelled_at = now
+            if track.generation == 0:
+                self.first_label_latencies.append(now - track.created_at)
+                del self.first_label_latencies[:-1000]
+        elif track.label_votes[label.wnid] > track.label_votes.get(track.label.wnid, 0):
+            track.label = track.label_options[label.wnid]
+
+    def _wants_label(self, track: Track, now: float, others_waiting: bool) -> bool:
+        if track.label is None:
+            return track.requested_at is None or now - track.requested_at >= RETRY_LABEL_S
+        cls = self._config.classifier
+        if others_waiting or sum(track.label_votes.values()) >= cls.label_votes:
+            return False  # first labels for newcomers come before votes; then the label is fixed
+        return track.requested_at is None or now - track.requested_at >= cls.label_vote_interval_s
 
     def _request_face_labels(self, image: np.ndarray, tracks: list[Track], now: float) -> None:
         h, w = image.shape[:2]
         pad = self._config.classifier.crop_padding
-        for track in tracks:
-            if track.label is not None:
-                continue
-            key = ("face", track.track_id, track.generation)
-            if self._worker.pending(key):
-                continue
-            if track.requested_at is not None and now - track.requested_at < RETRY_LABEL_S:
+        # At most one vote crop in flight at a time, so a newcomer's first label waits for at
+        # most one crop's worth of voting (issue 9's first-label figures).
+        voting = any(t.label is not None and self._worker.pending(_face_key(t)) for t in tracks)
+        waiting = voting or any(t.label is None for t in tracks)
+        for track in sorted(tracks, key=lambda t: t.label is not None):  # newcomers first
+            key = _face_key(track)
+            if self._worker.pending(key) or not self._wants_label(track, now, waiting):
                 continue
             crop = track.box.padded(pad, w, h).crop(image)
             if crop.shape[0] < MIN_CROP_PX or crop.shape[1] < MIN_CROP_PX:
                 continue
             if self._worker.submit(key, crop):
                 track.requested_at = now
+                waiting = waiting or track.label is not None
 
     def _request_scene_label(self, image: np.ndarray, now: float) -> None:
         scene = self._config.scene

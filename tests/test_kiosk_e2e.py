@@ -67,7 +67,7 @@ def _green_fraction_on_edges(screen: np.ndarray, box: Box) -> float:
 
 
 def test_face_gets_a_green_box_where_it_is_and_a_stable_label(parts, astronaut_video: Path):
-    config = _config()
+    config = _config(classifier={"label_votes": 1})  # the first crop's label, kept
     app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
                    threaded_source=False, provider=parts.classifier.provider)
     try:
@@ -89,7 +89,8 @@ def test_face_gets_a_green_box_where_it_is_and_a_stable_label(parts, astronaut_v
         assert _green_fraction_on_edges(screen, face_box) > 0.8
         inside = screen[int(face_box.center[1]), int(face_box.center[0])]
         assert not _is_green(inside)
-        # The label stays while the visitor stays (40 more frames of drifting).
+        # The label stays while the visitor stays (40 more frames of drifting); votes over
+        # several crops are tested in test_label_votes.py and the newcomer test below.
         track_id = view.faces[0].track_id
         for _ in range(40):
             view = app.step()
@@ -102,15 +103,23 @@ def test_face_gets_a_green_box_where_it_is_and_a_stable_label(parts, astronaut_v
 
 def test_a_newcomer_gets_a_fresh_spin(parts, tmp_path: Path, astronaut: np.ndarray):
     """One visitor, then a second steps in: the first keeps their label, the second spins."""
-    one = [place(astronaut, (1280, 720), 40, 100)] * 20
+    one = [place(astronaut, (1280, 720), 40, 100)] * 45
     pair = place(astronaut, (1280, 720), 700, 100, canvas=place(astronaut, (1280, 720), 40, 100))
     two = [pair] * 60
     video = write_video(tmp_path / "arrive.avi", one + two)
-    app = KioskApp(_config(), parts.labeller, VideoFileSource(video, loop=False),
+    config = _config(classifier={"label_vote_interval_s": 0.0})
+    app = KioskApp(config, parts.labeller, VideoFileSource(video, loop=False),
                    headless=True, threaded_source=False)
+    votes = config.classifier.label_votes
+
+    def voted(v) -> bool:  # noqa: ANN001 - one face whose label all its votes are in for
+        tracks = app.pipeline.tracker.tracks
+        return len(v.faces) == 1 and len(tracks) == 1 and \
+            sum(tracks[0].label_votes.values()) >= votes
+
     try:
-        first = _run_until(app, lambda v: len(v.faces) == 1 and v.faces[0].label is not None)
-        assert first.faces[0].label is not None
+        first = _run_until(app, voted)
+        assert first.faces[0].label is not None and voted(first)
         first_id, first_label = first.faces[0].track_id, first.faces[0].label
         view = _run_until(app, lambda v: len(v.faces) == 2)
         newcomer = [f for f in view.faces if f.track_id != first_id]

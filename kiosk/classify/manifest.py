@@ -77,16 +77,32 @@ class TrainedOn(_Strict):
     date: str
 
 
+class Prior(_Strict):
+    """The face crops each synset's score is standardised against (conse_dense_prior)."""
+
+    description: str = Field(description="Which faces, how cropped, and which are held out.")
+    faces: Annotated[int, Field(ge=2)] = Field(description="Reference crops measured.")
+    source: Package = Field(description="The package that ships the reference faces.")
+    sd_floor: Annotated[float, Field(ge=0.0)] = Field(
+        description="Added to each synset's standard deviation before dividing.")
+
+
 class Head(_Strict):
     """How the person head (features -> person synsets) was made."""
 
-    kind: Literal["conse_text", "conse_text+linear", "linear"]
+    kind: Literal["conse_text", "conse_text+linear", "linear", "conse_dense_prior",
+                  "conse_dense_prior+linear"]
     description: str
     top_t: int | None = Field(None, description="ImageNet-1k classes mixed per image (ConSE T).")
     logit_scale: float | None = Field(None, description="Cosine similarity x this = logits.")
     text_encoder: Package | None = None
     text_templates: list[str] = []
     base_classes: int | None = Field(None, description="Classes of the backbone's own head.")
+    temperature_1k: Annotated[float, Field(gt=0.0)] | None = Field(
+        None, description="Dense ConSE: softmax(ImageNet-1k logits / this) over all classes.")
+    mirror_average: bool = Field(
+        False, description="The graph averages each crop with its mirror image.")
+    prior: Prior | None = None
     trained_on: TrainedOn | None = None
 
 

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Rebuild the person head of models/person_effnet/ WITHOUT torch, by ONNX graph surgery.
+
+  .venv/bin/python scripts/build_person_head.py            # in place (replaces the .onnx)
+
+Reads the model folder's current ONNX (the EfficientNet-Lite2 backbone plus the text constants
+head/class_text and head/person_text_t that scripts/build_person_model.py baked in), strips its
+head, and adds the "conse_dense_prior" head of kiosk/classify/prior_head.py: dense ConSE over all
+1,000 ImageNet-1k classes (temperature), a mirror-image test-time average, and each synset's
+score standardised against its mean and spread over REFERENCE face crops: the 50 even-indexed
+real faces of skimage.data.lfw_subset() (scripts/label_faces.py), cut as the kiosk cuts them.
+The odd-indexed faces and every photo face are held out (scripts/eval_labels.py set=heldout).
+Deterministic: same inputs, same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from label_faces import lfw_faces  # noqa: E402
+
+from kiosk.classify.manifest import Head, Manifest, Package, Prior, load_manifest, write_manifest  # noqa: E402
+from kiosk.classify.preprocess import preprocess  # noqa: E402
+from kiosk.classify.prior_head import add_prior_head, backbone_of, cosine_model  # noqa: E402
+from kiosk.config import load_config  # noqa: E402
+
+NAME = "person-effnet-lite2-prior"
+FILE = "person_effnet_lite2_prior.onnx"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def reference_cosines(model: onnx.ModelProto, manifest: Manifest, padding: float) -> np.ndarray:
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    session = ort.InferenceSession(model.SerializeToString(), so,
+                                   providers=["CPUExecutionProvider"])
+    faces = [f for f in lfw_faces(padding) if f.reference]
+    crops = []
+    for f in faces:
+        h, w = f.image.shape[:2]
+        crops.append(f.box.padded(padding, w, h).crop(f.image).copy())
+    rows = [session.run(["logits"], {manifest.input_name: preprocess(crops[i:i + 8], manifest)})[0]
+            for i in range(0, len(crops), 8)]
+    return np.concatenate(rows, axis=0)
+
+
+def lfw_package() -> Package:
+    import skimage
+
+    path = Path(skimage.__file__).parent / "data" / "lfw_subset.npy"
+    return Package(
+        registry="pypi", package="scikit-image", version=skimage.__version__,
+        file="skimage/data/lfw_subset.npy", file_sha256=sha256(path),
+        licence="scikit-image BSD-3-Clause; the faces are from Labeled Faces in the Wild "
+        "(UMass Amherst), which states no licence; used only to measure a prior, not trained on",
+        homepage="https://scikit-image.org", upstream="LFW (Huang et al. 2007), 25x25 greyscale")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model-dir", type=Path, default=ROOT / "models" / "person_effnet")
+    ap.add_argument("--temperature", type=float, default=4.0, help="ImageNet-1k softmax T")
+    ap.add_argument("--mirror", action="store_true",
+                    help="average each crop with its mirror image (steadier, 2x the time)")
+    ap.add_argument("--logit-scale", type=float, default=3.0, help="z-score x this = logits")
+    ap.add_argument("--sd-floor", type=float, default=1e-4)
+    args = ap.parse_args(argv)
+
+    old = load_manifest(args.model_dir)
+    old_path = old.model_path(args.model_dir)
+    backbone, input_name, logits_1k, features = backbone_of(onnx.load(str(old_path)))
+    settings = dict(input_name=input_name, logits_1k=logits_1k, features=features,
+                    feat_dim=1280, temperature=args.temperature, mirror=args.mirror)
+    padding = load_config(None, []).classifier.crop_padding
+    cos = reference_cosines(cosine_model(backbone, **settings), old, padding)
+    mean, sd = cos.mean(axis=0), cos.std(axis=0) + args.sd_floor
+    model = add_prior_head(backbone, prior_mean=mean, prior_sd=sd,
+                           logit_scale=args.logit_scale, **settings)
+    new_path = args.model_dir / FILE
+    tmp = new_path.with_suffix(".tmp")
+    onnx.save(model, str(tmp))
+    os.replace(tmp, new_path)
+    if old_path != new_path:
+        old_path.unlink()
+    prior = Prior(
+        description=f"{len(cos)} real faces: skimage.data.lfw_subset() images 0, 2, ..., 98 "
+        "(the first 100 of its 200 images are faces; the rest are not and are never used), "
+        f"upscaled to 200 px, grey as RGB, cut with the kiosk's crop_padding {padding}. The "
+        "odd-indexed faces and all photo faces are held out (scripts/eval_labels.py set=heldout).",
+        faces=len(cos), source=lfw_package(), sd_floor=args.sd_floor)
+    mirror = "averaged with its mirror image (in the graph), " if args.mirror else ""
+    head = Head(
+        kind="conse_dense_prior",
+        description=f"Dense ConSE with a face prior, baked after the backbone: each crop is "
+        f"{mirror}softmax(ImageNet-1k logits / {args.temperature}) over all 1,000 classes mixes "
+        "their text embeddings (normalised); cosine with each person synset's text embedding; "
+        "each synset's cosine standardised by its mean and sd over reference face crops "
+        f"(head.prior); x {args.logit_scale}; softmax. Text embeddings as in the conse_text "
+        "head this was rebuilt from (lemmas, lemmas + gloss, all-MiniLM-L6-v2, mean-centred). "
+        "Built by graph surgery (scripts/build_person_head.py), no torch.",
+        logit_scale=args.logit_scale, text_encoder=old.head.text_encoder,
+        text_templates=old.head.text_templates, base_classes=1000,
+        temperature_1k=args.temperature, mirror_average=args.mirror, prior=prior)
+    build = dict(old.build)
+    build.update({"head_script": "scripts/build_person_head.py",
+                  "head_date": dt.date.today().isoformat(),
+                  "head_onnx": onnx.__version__, "rebuilt_from": old.model_file})
+    manifest = old.model_copy(update=dict(
+        name=NAME, model_file=FILE, sha256=sha256(new_path),
+        size_bytes=new_path.stat().st_size, head=head, build=build))
+    write_manifest(args.model_dir, Manifest.model_validate(manifest.model_dump()))
+    print(f"wrote {new_path} ({new_path.stat().st_size} bytes) sha256={manifest.sha256}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

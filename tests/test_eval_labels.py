@@ -1,0 +1,28 @@
+"""scripts/eval_labels.py runs on a small subset and computes its figures (not their targets)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "eval_labels.py"
+
+
+def test_eval_labels_on_a_few_faces(capsys) -> None:
+    spec = importlib.util.spec_from_file_location("eval_labels", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--limit", "3", "--table"]) == 0
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.startswith("set=")]
+    assert [ln.split()[0] for ln in lines] == ["set=all", "set=heldout"]
+    values = dict(kv.split("=", 1) for kv in lines[0].split())
+    assert int(values["faces"]) == 3
+    assert 1 <= int(values["distinct"]) <= 3
+    assert 0.333 <= float(values["most_common_share"]) <= 1.0
+    assert 1.0 <= float(values["effective_labels"]) <= 3.01
+    assert 0.0 < float(values["jitter_mode_share"]) <= 1.0
+    assert float(values["crop_ms_p50"]) > 0.0
+    # the table names the photo faces (the first faces are photo faces) with breadcrumbs
+    assert re.search(r"^\| astronaut#1 \| .+ \| person, individual", out, re.M), out
