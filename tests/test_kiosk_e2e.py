@@ -338,7 +338,13 @@ def test_a_face_missed_for_a_second_keeps_its_track_and_label(parts, astronaut_v
     app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
                    threaded_source=False, detector=detector)  # type: ignore[arg-type]
     try:
-        view = _run_until(app, lambda v: bool(v.faces) and v.faces[0].label is not None)
+        votes = config.classifier.label_votes  # wait for the label to be fixed by its votes
+
+        def voted(v) -> bool:
+            tracks = app.pipeline.tracker.tracks
+            return bool(v.faces) and bool(tracks) and sum(tracks[0].label_votes.values()) >= votes
+
+        view = _run_until(app, voted)
         assert view.faces and view.faces[0].label is not None
         track_id, label = view.faces[0].track_id, view.faces[0].label
         detector._miss = range(detector.calls + 1, detector.calls + 31)
