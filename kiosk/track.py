@@ -49,26 +49,31 @@ THUMB = 24  # appearance thumbnail side in pixels: coarse enough for blur and sm
 HOLD_WITHOUT_IMAGE_S = 0.3  # with no picture to look at, a missed box is drawn this long
 
 
-def _grey(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+def _grey_crop(image: np.ndarray, box: Box) -> np.ndarray:
+    """The pixels under `box` in grey: only the box is converted, never the whole frame (this
+    runs on the display thread every frame)."""
+    patch = box.crop(image)
+    if patch.ndim == 3 and patch.size:
+        patch = cv2.cvtColor(np.ascontiguousarray(patch), cv2.COLOR_RGB2GRAY)
+    return patch
 
 
-def appearance(grey: np.ndarray, box: Box) -> np.ndarray | None:
+def appearance(image: np.ndarray, box: Box) -> np.ndarray | None:
     """The grey pixels under `box`, resized to THUMB x THUMB (None if the box is off-frame)."""
-    patch = box.crop(grey)
+    patch = _grey_crop(image, box)
     if patch.shape[0] < 4 or patch.shape[1] < 4:
         return None
     return cv2.resize(patch, (THUMB, THUMB), interpolation=cv2.INTER_AREA)
 
 
-def find_again(grey: np.ndarray, box: Box, thumb: np.ndarray) -> tuple[float, Box]:
+def find_again(image: np.ndarray, box: Box, thumb: np.ndarray) -> tuple[float, Box]:
     """Where the face last seen as `thumb` is now, searched within half a box around `box`:
     the best normalised correlation (-1..1) and the box moved there."""
-    h, w = grey.shape[:2]
+    h, w = image.shape[:2]
     bw, bh = max(1.0, box.width), max(1.0, box.height)
     region = Box(max(0.0, box.x0 - bw / 2), max(0.0, box.y0 - bh / 2),
                  min(float(w), box.x1 + bw / 2), min(float(h), box.y1 + bh / 2))
-    patch = region.crop(grey)
+    patch = _grey_crop(image, region)
     sx, sy = THUMB / bw, THUMB / bh
     size = (max(THUMB, round(patch.shape[1] * sx)), max(THUMB, round(patch.shape[0] * sy)))
     if patch.shape[0] < 2 or patch.shape[1] < 2:
@@ -114,7 +119,6 @@ class Tracker:
                image: np.ndarray | None = None) -> list[Track]:
         """Match this frame's detections; with `image`, missed faces are looked for in it."""
         boxes = detections.boxes()
-        grey = _grey(image) if image is not None else None
         pairs = sorted(
             ((t.box.iou(b), ti, bi)
              for ti, t in enumerate(self._tracks) for bi, b in enumerate(boxes)),
@@ -132,16 +136,16 @@ class Tracker:
             track.last_seen = now
             track.hits += 1
             track.present = True
-            if grey is not None:
-                track.appearance = appearance(grey, box)
+            if image is not None:
+                track.appearance = appearance(image, box)
             used_tracks.add(ti)
             used_boxes.add(bi)
         for ti, track in enumerate(self._tracks):
             if ti not in used_tracks:
-                self._missed(track, grey, now)
+                self._missed(track, image, now)
         for bi, box in enumerate(boxes):
             if bi not in used_boxes:
-                thumb = appearance(grey, box) if grey is not None else None
+                thumb = appearance(image, box) if image is not None else None
                 self._tracks.append(Track(self._next_id, box, created_at=now, last_seen=now,
                                           appearance=thumb))
                 self._next_id += 1
@@ -158,12 +162,12 @@ class Tracker:
                 track.generation += 1
         return list(self._tracks)
 
-    def _missed(self, track: Track, grey: np.ndarray | None, now: float) -> None:
+    def _missed(self, track: Track, image: np.ndarray | None, now: float) -> None:
         """The detector did not find this face: is it still there (keep) or gone (end now)?"""
-        if grey is None or track.appearance is None:
+        if image is None or track.appearance is None:
             track.present = now - track.last_seen <= HOLD_WITHOUT_IMAGE_S
             return
-        score, moved = find_again(grey, track.box, track.appearance)
+        score, moved = find_again(image, track.box, track.appearance)
         if score >= self._config.still_there_similarity:
             track.box = moved
             track.present = True
