@@ -118,6 +118,12 @@ class DetectorConfig(_Strict):
         2, description="Squares searched each frame (each ~5 ms on one CPU core); a sweep of "
         "the fine squares takes their number / this many x 2 frames."
     )
+    search_motion_weight: Annotated[float, Field(ge=0.0)] = Field(
+        100.0, description="Squares are searched in order of frames since last searched x (1 + "
+        "this x the share of the square that moved since last frame, faces already found left "
+        "out): visitors move, walls do not, so a newcomer is found sooner, and no square waits "
+        "forever. 0: plain turns."
+    )
     search_min_confidence: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         0.4, description="Score a face found in a search square needs to be looked at again "
         "(low: the confirmation weeds out the full-range model's false finds)."

@@ -1,20 +1,25 @@
-"""Face detection with MediaPipe Tasks' FaceDetector in VIDEO mode.
+"""Face detection with MediaPipe Tasks' BlazeFace models, near and distant visitors alike.
 
-Frames are downscaled to `max_width` first: the BlazeFace models look at 128x128 or
-192x192 inputs anyway, so detecting on a 640-wide copy costs nothing in recall and keeps
-detection to a few milliseconds on the display thread.
+The short-range model sees a 128x128 input and finds faces that fill 20-50% of it almost
+always, and little else (no box in 300 empty squares at a score of 0.7); faces under ~13%
+of its input it misses. So one pass over the whole frame (downscaled to `max_width`) finds
+only near visitors (faces over ~250 px at 1280x720). Distant ones are searched for:
 
-The short-range model letterboxes a 16:9 frame into 128x128, so a visitor's face must fill
-about a tenth of the frame width to be found (closer than ~1.2 m with a 70-degree camera).
-For wide frames it therefore looks at overlapping square tiles, one detector per tile (VIDEO
-mode keeps per-stream state), and merges the results: faces about half that size are found.
+- Search: the full-range model (192x192 input, faces of 8-40% of it) looks at squares of a
+  fixed size in source pixels whatever the resolution (`search_tile_px` 320: faces of
+  ~30-130 px; and coarse squares 1.5x wider: ~40-190 px), two squares a frame, alternately
+  coarse and fine. Squares are taken in order of how long ago they were searched, weighted
+  by how much of each moved since last frame (`search_motion_weight`): visitors move, walls
+  do not, so a newcomer is found in a frame or two; a still scene is swept in turn.
+- Confirm: the full-range model boxes a patch of texture every few dozen squares, and the
+  short-range model a few times per 1000 frames, so every new face is looked at again by the
+  short-range model on a square ~3.3 faces wide around it (where it is reliable), and gets a
+  box once confirmed in `confirm_frames` frames running (one frame, 33 ms, later).
+- Follow: a face of last frame that no pass found again is confirmed around where it was, so
+  a distant face once found is kept every frame for one short-range run.
 
-Distant visitors (faces of 30-60 px at 1280x720, ~3 m away) are below what any pass over the
-whole frame can see, and searching the whole frame at full resolution every frame would cost
-~6 detector runs. So with `search_tile_px` set, each frame also searches one (or a few)
-full-resolution tiles in turn with the full-range model, and searches around every face it
-found last frame: a distant face is found within one sweep (a few frames) and is then
-followed every frame at the cost of one small detector run per distant face.
+Regions are cut from a pyramid of exact halvings (cheap) instead of odd-factor area resizes.
+With `search_tile_px: 0` only the old pass runs: tiles of the downscaled frame's height.
 """
 
 from __future__ import annotations
@@ -33,16 +38,19 @@ SEARCH_INPUT_PX = 192  # the full-range model's input: larger squares are downsc
 CONFIRM_INPUT_PX = 128  # the short-range model's input
 CONFIRM_FACE_FRACTION = 0.3  # a face is confirmed in a square ~3.3 faces wide, where the
 # short-range model finds real faces (20-50% of its input) almost always and little else
-LARGE_TILE_FACTOR = 2  # the coarse search level's squares are this many fine squares wide
+COARSE_STRIDE = 0.75
+MOTION_LEVEL = 10  # a thumbnail pixel changed by more than this (of 255) counts as motion
+LARGE_TILE_FACTOR = 1.5  # the coarse search level's squares are this many fine squares wide
 
 
-def _grid(width: int, height: int, side: int) -> list[tuple[int, int, int]]:
-    """Overlapping squares of `side` covering the frame (a quarter overlap, so a face on
-    one tile's edge lies whole in the next)."""
+def _grid(width: int, height: int, side: int,
+          stride: float = 0.75) -> list[tuple[int, int, int]]:
+    """Overlapping squares of `side` covering the frame, at most `stride` sides apart (a
+    quarter overlap, so a face on one tile's edge lies whole in the next)."""
     def starts(extent: int) -> list[int]:
         if extent <= side:
             return [0]
-        count = int(np.ceil((extent - side) / (0.75 * side))) + 1
+        count = int(np.ceil((extent - side) / (stride * side))) + 1
         return [round(i * (extent - side) / (count - 1)) for i in range(count)]
     return [(x, y, side) for y in starts(height) for x in starts(width)]
 
@@ -126,6 +134,10 @@ class FaceDetector:
         self._large_cursor = 0
         self._calls = 0
         self._sweep_all = False
+        self._thumb: np.ndarray | None = None
+        self._moved: np.ndarray | None = None
+        self._searched_at: dict[tuple[int, int, int], int] = {}
+        self._frame_no = 0
         self._streaks: list[tuple[Box, int]] = []  # confirmed faces, frames seen running
         self._previous = Detections.empty()
 
@@ -234,6 +246,7 @@ class FaceDetector:
         short-range model confirms on a square around them (the full-range model alone boxes
         a patch of texture every few dozen tiles)."""
         h, w = image.shape[:2]
+        self._frame_no += 1
         kept_rows: list[tuple[float, float, float, float]] = []
         kept_scores: list[float] = []
 
@@ -252,6 +265,8 @@ class FaceDetector:
                     keep(*found)
 
         found_rows, found_scores = list(rows), list(scores)
+        if self._config.search_motion_weight > 0:
+            self._note_motion(image)
         for x0, y0, side in self._search_regions(w, h):
             self._search(image, x0, y0, side, found_rows, found_scores)
         order = np.argsort(-np.asarray(found_scores, np.float32), kind="stable")
@@ -307,20 +322,59 @@ class FaceDetector:
         ~80-400 px) and the next fine one (faces of ~30-130 px), in turn across frames."""
         side = min(self._config.search_tile_px, width, height)
         fine = _grid(width, height, side)
-        large = min(LARGE_TILE_FACTOR * self._config.search_tile_px, width, height)
-        coarse = _grid(width, height, large) if large > side else []
+        large = int(min(LARGE_TILE_FACTOR * self._config.search_tile_px, width, height))
+        coarse = _grid(width, height, large, COARSE_STRIDE) if large > side else []
         if self._sweep_all:
             return coarse + fine
         regions = []
         for _ in range(self._config.search_tiles_per_frame):
             self._calls += 1
-            if coarse and self._calls % 2 == 1:
+            level = coarse if coarse and self._calls % 2 == 1 else fine
+            if self._config.search_motion_weight > 0:
+                regions.append(self._most_due(level))
+            elif level is coarse:
                 self._large_cursor = (self._large_cursor + 1) % len(coarse)
                 regions.append(coarse[self._large_cursor])
             else:
                 self._tile_cursor = (self._tile_cursor + 1) % len(fine)
                 regions.append(fine[self._tile_cursor])
         return regions
+
+    def _note_motion(self, image: _Pyramid) -> None:
+        """What changed since last frame, on a thumbnail (1/8 size): squares where something
+        moved are searched first (visitors move; walls do not)."""
+        thumb = image.region(0, 0, image.shape[1], image.shape[0], max(1, image.shape[1] // 8))
+        grey = cv2.cvtColor(thumb, cv2.COLOR_RGB2GRAY)
+        last, self._thumb = self._thumb, grey
+        if last is None or last.shape != grey.shape:
+            self._moved = None
+            return
+        changed = (cv2.absdiff(grey, last) > MOTION_LEVEL).astype(np.uint8)
+        fx = grey.shape[1] / float(image.shape[1])
+        for box, _ in self._streaks:  # faces already found need no search
+            changed[int(box.y0 * fx):int(box.y1 * fx) + 1,
+                    int(box.x0 * fx):int(box.x1 * fx) + 1] = 0
+        self._moved = cv2.integral(changed)
+
+    def _most_due(self, level: list[tuple[int, int, int]]) -> tuple[int, int, int]:
+        """The square of `level` searched longest ago, weighted by how much moved in it."""
+        best, best_score = level[0], -1.0
+        for tile in level:
+            x0, y0, side = tile
+            age = self._frame_no - self._searched_at.get(tile, -10_000)
+            moved = 0.0
+            if self._moved is not None:
+                a, b = x0 // 8, y0 // 8
+                c = min(self._moved.shape[1] - 1, (x0 + side) // 8)
+                d = min(self._moved.shape[0] - 1, (y0 + side) // 8)
+                area = max(1, (c - a) * (d - b))
+                m = self._moved
+                moved = float(m[d, c] - m[b, c] - m[d, a] + m[b, a]) / area
+            score = age * (1.0 + self._config.search_motion_weight * moved)
+            if score > best_score:
+                best, best_score = tile, score
+        self._searched_at[best] = self._frame_no
+        return best
 
     def _search(self, image: _Pyramid, x0: int, y0: int, side: int,
                 rows: list[tuple[float, float, float, float]], scores: list[float]) -> None:
