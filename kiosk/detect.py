@@ -38,7 +38,7 @@ SEARCH_INPUT_PX = 192  # the full-range model's input: larger squares are downsc
 CONFIRM_INPUT_PX = 128  # the short-range model's input
 CONFIRM_FACE_FRACTION = 0.3  # a face is confirmed in a square ~3.3 faces wide, where the
 # short-range model finds real faces (20-50% of its input) almost always and little else
-COARSE_STRIDE = 0.75
+COARSE_STRIDE = 0.75  # coarse squares at most this many sides apart (a quarter overlap)
 MOTION_LEVEL = 10  # a thumbnail pixel changed by more than this (of 255) counts as motion
 LARGE_TILE_FACTOR = 1.5  # the coarse search level's squares are this many fine squares wide
 
