@@ -8,7 +8,6 @@ before any model loads, so a missing or oversized file is reported at once.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +54,7 @@ def classify_still(config: KioskConfig, labeller: Labeller, still: StillImage) -
     """Box and label every face, or label the whole scene if there is none."""
     image = still.rgb
     with FaceDetector.from_config(config) as detector:
-        detections = detector.detect(image, time.monotonic())
+        detections = detector.detect_still(image)
     h, w = image.shape[:2]
     boxes: list[Box] = detections.boxes()
     if not boxes:

@@ -107,19 +107,42 @@ class DetectorConfig(_Strict):
         640, description="Frames are downscaled to this width for detection (speed)."
     )
     search_tile_px: Annotated[int, Field(ge=0)] = Field(
-        0, description="Side (source pixels) of the square tiles the full-range model searches "
-        "at full resolution for distant faces, a few tiles a frame in turn; 0 turns it off."
+        320, description="Side (source pixels, whatever the resolution) of the fine squares the "
+        "full-range model searches for distant faces (~30-130 px), alternating with coarse "
+        "squares twice as wide (~60-260 px), a few squares a frame in turn; nearer faces are "
+        "found by one pass over the whole frame. Every face is then confirmed by the "
+        "short-range model (confirm_min_confidence). 0: the old tiled pass only (faces under "
+        "~100 px at 720p, ~150 px at 1080p are missed)."
     )
     search_tiles_per_frame: Annotated[int, Field(ge=1, le=16)] = Field(
-        1, description="How many of those tiles are searched each frame (a full sweep takes "
-        "tiles / this many frames)."
+        1, description="Squares searched each frame, coarse and fine in turn (each ~5 ms on one "
+        "CPU core). 2 finds 40 px faces sooner (README, Speed) but its CPU makes newcomers' "
+        "first labels later on a 2-core machine."
+    )
+    search_motion_weight: Annotated[float, Field(ge=0.0)] = Field(
+        100.0, description="Squares are searched in order of frames since last searched x (1 + "
+        "this x the share of the square that moved since last frame, faces already found left "
+        "out): visitors move, walls do not, so a newcomer is found sooner, and no square waits "
+        "forever. 0: plain turns."
     )
     search_min_confidence: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
-        0.6, description="Score a face found in a tile or around a face needs to count."
+        0.4, description="Score a face found in a search square needs to be looked at again "
+        "(low: the confirmation weeds out the full-range model's false finds)."
+    )
+    confirm_min_confidence: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.75, description="With the search on, a new face (found by any pass) or a face of last "
+        "frame that no pass found again is kept only if the short-range model, shown a square "
+        "about 3.3 faces wide around it, scores it at least this."
+    )
+    confirm_frames: Annotated[int, Field(ge=1, le=5)] = Field(
+        2, description="With the search on, a new face gets its box once it has been confirmed "
+        "in this many frames running (2: one frame, 33 ms, later; a texture the short-range "
+        "model takes for a face in one frame never gets a box). Stills need one."
     )
     follow_faces: bool = Field(
-        True, description="Search around every face found last frame at full resolution, so "
-        "a distant face found once in a tile stays found every frame (needs search_tile_px)."
+        True, description="Look again around every face of last frame that no pass found "
+        "again, so a distant face found once in a square stays found every frame (needs "
+        "search_tile_px)."
     )
 
 

@@ -1,20 +1,25 @@
-"""Face detection with MediaPipe Tasks' FaceDetector in VIDEO mode.
+"""Face detection with MediaPipe Tasks' BlazeFace models, near and distant visitors alike.
 
-Frames are downscaled to `max_width` first: the BlazeFace models look at 128x128 or
-192x192 inputs anyway, so detecting on a 640-wide copy costs nothing in recall and keeps
-detection to a few milliseconds on the display thread.
+The short-range model sees a 128x128 input and finds faces that fill 20-50% of it almost
+always, and little else (no box in 300 empty squares at a score of 0.7); faces under ~13%
+of its input it misses. So one pass over the whole frame (downscaled to `max_width`) finds
+only near visitors (faces over ~250 px at 1280x720). Distant ones are searched for:
 
-The short-range model letterboxes a 16:9 frame into 128x128, so a visitor's face must fill
-about a tenth of the frame width to be found (closer than ~1.2 m with a 70-degree camera).
-For wide frames it therefore looks at overlapping square tiles, one detector per tile (VIDEO
-mode keeps per-stream state), and merges the results: faces about half that size are found.
+- Search: the full-range model (192x192 input, faces of 8-40% of it) looks at squares of a
+  fixed size in source pixels whatever the resolution (`search_tile_px` 320: faces of
+  ~30-130 px; and coarse squares 1.5x wider: ~40-190 px), two squares a frame, alternately
+  coarse and fine. Squares are taken in order of how long ago they were searched, weighted
+  by how much of each moved since last frame (`search_motion_weight`): visitors move, walls
+  do not, so a newcomer is found in a frame or two; a still scene is swept in turn.
+- Confirm: the full-range model boxes a patch of texture every few dozen squares, and the
+  short-range model a few times per 1000 frames, so every new face is looked at again by the
+  short-range model on a square ~3.3 faces wide around it (where it is reliable), and gets a
+  box once confirmed in `confirm_frames` frames running (one frame, 33 ms, later).
+- Follow: a face of last frame that no pass found again is confirmed around where it was, so
+  a distant face once found is kept every frame for one short-range run.
 
-Distant visitors (faces of 30-60 px at 1280x720, ~3 m away) are below what any pass over the
-whole frame can see, and searching the whole frame at full resolution every frame would cost
-~6 detector runs. So with `search_tile_px` set, each frame also searches one (or a few)
-full-resolution tiles in turn with the full-range model, and searches around every face it
-found last frame: a distant face is found within one sweep (a few frames) and is then
-followed every frame at the cost of one small detector run per distant face.
+Regions are cut from a pyramid of exact halvings (cheap) instead of odd-factor area resizes.
+With `search_tile_px: 0` only the old pass runs: tiles of the downscaled frame's height.
 """
 
 from __future__ import annotations
@@ -30,17 +35,22 @@ from kiosk.mediapipe_import import BaseOptions, mp, vision
 from kiosk.scene import Box
 
 SEARCH_INPUT_PX = 192  # the full-range model's input: larger squares are downscaled to it
-FOLLOW_FACES_WIDE = 4.0  # a followed face is searched in a square this many faces wide...
-FOLLOW_MIN_PX = 160  # ...but no smaller than this
+CONFIRM_INPUT_PX = 128  # the short-range model's input
+CONFIRM_FACE_FRACTION = 0.3  # a face is confirmed in a square ~3.3 faces wide, where the
+# short-range model finds real faces (20-50% of its input) almost always and little else
+COARSE_STRIDE = 0.75  # coarse squares at most this many sides apart (a quarter overlap)
+MOTION_LEVEL = 10  # a thumbnail pixel changed by more than this (of 255) counts as motion
+LARGE_TILE_FACTOR = 1.5  # the coarse search level's squares are this many fine squares wide
 
 
-def _grid(width: int, height: int, side: int) -> list[tuple[int, int, int]]:
-    """Overlapping squares of `side` covering the frame (a quarter overlap, so a face on
-    one tile's edge lies whole in the next)."""
+def _grid(width: int, height: int, side: int,
+          stride: float = 0.75) -> list[tuple[int, int, int]]:
+    """Overlapping squares of `side` covering the frame, at most `stride` sides apart (a
+    quarter overlap, so a face on one tile's edge lies whole in the next)."""
     def starts(extent: int) -> list[int]:
         if extent <= side:
             return [0]
-        count = int(np.ceil((extent - side) / (0.75 * side))) + 1
+        count = int(np.ceil((extent - side) / (stride * side))) + 1
         return [round(i * (extent - side) / (count - 1)) for i in range(count)]
     return [(x, y, side) for y in starts(height) for x in starts(width)]
 
@@ -54,6 +64,39 @@ def _suppress_duplicates(found: Detections, iou: float = 0.3) -> Detections:
     mask = np.zeros(len(found), bool)
     mask[np.asarray(keep, int).reshape(-1)] = True
     return found.filter(mask)
+
+
+class _Pyramid:
+    """A frame and its halvings, made when first needed: any region is brought to a model's
+    input size by an exact 2x area reduction (cheap) and then a bilinear step of less than
+    2x, instead of one area resize by an odd factor (2 ms for a 640-px square)."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.levels = [image]
+        self.shape = image.shape
+
+    def region(self, x0: int, y0: int, width: int, height: int, out_w: int) -> np.ndarray:
+        """Pixels [x0, x0+width) x [y0, y0+height) at `out_w` wide (or as they are when
+        narrower)."""
+        level = 0
+        while width >> (level + 1) >= out_w:
+            level += 1
+        while len(self.levels) <= level:
+            prev = self.levels[-1]
+            self.levels.append(cv2.resize(prev, (prev.shape[1] // 2, prev.shape[0] // 2),
+                                          interpolation=cv2.INTER_AREA))
+        f = 1 << level
+        crop = self.levels[level][y0 // f:(y0 + height) // f, x0 // f:(x0 + width) // f]
+        if width <= out_w:
+            return np.ascontiguousarray(crop)
+        out_h = max(1, round(height * out_w / width))
+        return cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_LINEAR)
+
+
+def _same_face(a: Box, b: Box) -> bool:
+    """Overlapping boxes, or one's centre on the other: the same face in two passes/frames."""
+    cx, cy = a.center
+    return a.iou(b) > 0.3 or (b.x0 <= cx <= b.x1 and b.y0 <= cy <= b.y1)
 
 
 class DetectorError(Exception):
@@ -80,9 +123,22 @@ class FaceDetector:
         self.model_path = model_path
         self.tiled = model_path.name.startswith("face_detection_short_range")
         self._searcher: vision.FaceDetector | None = None
+        self._confirmer: vision.FaceDetector | None = None
         if config.search_tile_px > 0:
-            self._searcher = self._create_searcher(search_model_path or model_path)
+            self.tiled = False  # one cheap pass over the whole frame; the search does the rest
+            full_range = search_model_path or model_path.parent / Path(config.full_range_path).name
+            short_range = model_path.parent / Path(config.short_range_path).name
+            self._searcher = self._create_searcher(full_range, config.search_min_confidence)
+            self._confirmer = self._create_searcher(short_range, config.confirm_min_confidence)
         self._tile_cursor = 0
+        self._large_cursor = 0
+        self._calls = 0
+        self._sweep_all = False
+        self._thumb: np.ndarray | None = None
+        self._moved: np.ndarray | None = None
+        self._searched_at: dict[tuple[int, int, int], int] = {}
+        self._frame_no = 0
+        self._streaks: list[tuple[Box, int]] = []  # confirmed faces, frames seen running
         self._previous = Detections.empty()
 
     def _create(self) -> vision.FaceDetector:
@@ -94,14 +150,14 @@ class FaceDetector:
                 f"not a usable face detection model ({exc})"
             ) from exc
 
-    def _create_searcher(self, path: Path) -> vision.FaceDetector:
+    def _create_searcher(self, path: Path, min_confidence: float) -> vision.FaceDetector:
         """One IMAGE-mode detector for tiles and follow-ups (each call is a different place)."""
         if not Path(path).is_file():
             raise DetectorError(f"{path}: face detection model not found")
         options = vision.FaceDetectorOptions(
             base_options=BaseOptions(model_asset_path=str(path)),
             running_mode=vision.RunningMode.IMAGE,
-            min_detection_confidence=self._config.search_min_confidence,
+            min_detection_confidence=min_confidence,
         )
         try:
             return vision.FaceDetector.create_from_options(options)
@@ -119,7 +175,11 @@ class FaceDetector:
         h, w = image.shape[:2]
         scale = min(1.0, self._config.max_width / float(w))
         small = image
-        if scale < 1.0:
+        pyramid = _Pyramid(image)
+        if scale < 1.0 and self._searcher is not None:
+            small = pyramid.region(0, 0, w, h, max(1, int(w * scale)))
+            scale = small.shape[1] / float(w)
+        elif scale < 1.0:
             small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))),
                                interpolation=cv2.INTER_AREA)
         # VIDEO mode needs strictly increasing timestamps, whatever the caller's clock does.
@@ -147,48 +207,181 @@ class FaceDetector:
                 rows.append((x0, y0, x1, y1))
                 scores.append(det.categories[0].score if det.categories else 0.0)
         if self._searcher is not None:
-            full_pass = [Box(*r) for r in rows]
-            for x0, y0, side in self._search_regions(w, h, full_pass):
-                self._search(image, x0, y0, side, rows, scores)
+            rows, scores = self._reach(pyramid, rows, scores)
         if not rows:
             self._previous = Detections.empty()
+            self._streaks = []
             return self._previous
         found = Detections(np.asarray(rows, np.float32), np.asarray(scores, np.float32))
         self._previous = _suppress_duplicates(found).top(self._config.max_faces)
-        return self._previous
+        if self._searcher is None:
+            return self._previous
+        return self._seen_long_enough(self._previous)
 
-    def _search_regions(self, width: int, height: int,
-                        found_now: list[Box]) -> list[tuple[int, int, int]]:
-        """This frame's squares (x0, y0, side): the next tiles in turn, and last frame's
-        faces that the pass over the whole frame did not find again."""
-        side = min(self._config.search_tile_px, width, height)
-        tiles = _grid(width, height, side)
-        regions = []
-        for _ in range(min(self._config.search_tiles_per_frame, len(tiles))):
-            self._tile_cursor = (self._tile_cursor + 1) % len(tiles)
-            regions.append(tiles[self._tile_cursor])
+    def _seen_long_enough(self, confirmed: Detections) -> Detections:
+        """The faces confirmed in `confirm_frames` frames running: a texture the short-range
+        model takes for a face once (a few times per 1000 frames) never gets a box."""
+        needed = 1 if self._sweep_all else self._config.confirm_frames
+        streaks = []
+        for box in confirmed.boxes():
+            before = [n for old, n in self._streaks if _same_face(box, old)]
+            streaks.append(min(needed, 1 + max(before, default=0)))
+        self._streaks = list(zip(confirmed.boxes(), streaks, strict=True))
+        return confirmed.filter(np.asarray(streaks, int) >= needed)
+
+    def detect_still(self, image: np.ndarray) -> Detections:
+        """Faces in one still picture (`kiosk classify`): every search square at once, where
+        the live feed spreads them over frames."""
+        self._previous, self._streaks = Detections.empty(), []
+        self._sweep_all = True
+        try:
+            return self.detect(image, self._last_ts_ms / 1000.0 + 1.0)
+        finally:
+            self._sweep_all = False
+            self._previous, self._streaks = Detections.empty(), []
+
+    def _reach(self, image: _Pyramid, rows: list[tuple[float, float, float, float]],
+               scores: list[float]) -> tuple[list[tuple[float, float, float, float]], list[float]]:
+        """Follow last frame's faces, search this frame's tiles, and keep only faces the
+        short-range model confirms on a square around them (the full-range model alone boxes
+        a patch of texture every few dozen tiles)."""
+        h, w = image.shape[:2]
+        self._frame_no += 1
+        kept_rows: list[tuple[float, float, float, float]] = []
+        kept_scores: list[float] = []
+
+        def known(box: Box) -> bool:
+            return any(_same_face(box, Box(*r)) for r in kept_rows)
+
+        def keep(row: tuple[float, float, float, float], score: float) -> None:
+            if not known(Box(*row)):
+                kept_rows.append(row)
+                kept_scores.append(score)
+
+        def confirm(box: Box) -> None:
+            if not known(box):
+                found = self._confirm(image, box)
+                if found is not None:
+                    keep(*found)
+
+        found_rows, found_scores = list(rows), list(scores)
+        if self._config.search_motion_weight > 0:
+            self._note_motion(image)
+        for x0, y0, side in self._search_regions(w, h):
+            self._search(image, x0, y0, side, found_rows, found_scores)
+        order = np.argsort(-np.asarray(found_scores, np.float32), kind="stable")
+        candidates = [(found_rows[i], float(found_scores[i])) for i in order]
+        previous = [box for box, _ in self._streaks]
+        shown = [box for box, n in self._streaks if n >= self._config.confirm_frames]
+        # a face shown last frame and found again where it was needs no second look
+        fresh = []
+        for row, score in candidates:
+            if any(Box(*row).iou(p) > 0.3 for p in shown):
+                keep(row, score)
+            else:
+                fresh.append(Box(*row))
         if self._config.follow_faces:
-            for box in self._previous.boxes():
-                if any(box.iou(now) > 0.3 for now in found_now):
-                    continue
-                around = int(min(max(FOLLOW_MIN_PX, FOLLOW_FACES_WIDE * box.width), width, height))
-                cx, cy = box.center
-                x0 = int(np.clip(cx - around / 2, 0, width - around))
-                y0 = int(np.clip(cy - around / 2, 0, height - around))
-                regions.append((x0, y0, around))
+            for box in previous:  # last frame's faces that no pass found again
+                confirm(box)
+        for box in fresh[:2 * self._config.max_faces]:
+            confirm(box)
+        return kept_rows, kept_scores
+
+    def _confirm(self, image: _Pyramid,
+                 box: Box) -> tuple[tuple[float, float, float, float], float] | None:
+        """The short-range model on a square about 3.3 faces wide around `box`: the face
+        nearest its centre, in frame pixels, or None."""
+        assert self._confirmer is not None
+        h, w = image.shape[:2]
+        side = int(min(max(box.width, box.height) / CONFIRM_FACE_FRACTION, w, h))
+        side = max(side, min(w, h, 32))
+        cx, cy = box.center
+        x0 = int(np.clip(cx - side / 2, 0, w - side))
+        y0 = int(np.clip(cy - side / 2, 0, h - side))
+        crop = image.region(x0, y0, side, side, CONFIRM_INPUT_PX)
+        scale = crop.shape[1] / float(side)
+        result = self._confirmer.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=crop))
+        best = None
+        best_distance = float("inf")
+        for det in result.detections:
+            bb = det.bounding_box
+            bx0, by0 = x0 + bb.origin_x / scale, y0 + bb.origin_y / scale
+            bx1, by1 = bx0 + bb.width / scale, by0 + bb.height / scale
+            distance = np.hypot((bx0 + bx1) / 2 - cx, (by0 + by1) / 2 - cy)
+            if distance > max(box.width, box.height) or distance >= best_distance:
+                continue
+            if min(bx1 - bx0, by1 - by0) < self._config.min_face_px:
+                continue
+            best_distance = distance
+            row = (max(0.0, bx0), max(0.0, by0), min(float(w), bx1), min(float(h), by1))
+            best = (row, det.categories[0].score if det.categories else 0.0)
+        return best
+
+    def _search_regions(self, width: int, height: int) -> list[tuple[int, int, int]]:
+        """This frame's squares (x0, y0, side): alternately the next coarse square (faces of
+        ~80-400 px) and the next fine one (faces of ~30-130 px), in turn across frames."""
+        side = min(self._config.search_tile_px, width, height)
+        fine = _grid(width, height, side)
+        large = int(min(LARGE_TILE_FACTOR * self._config.search_tile_px, width, height))
+        coarse = _grid(width, height, large, COARSE_STRIDE) if large > side else []
+        if self._sweep_all:
+            return coarse + fine
+        regions = []
+        for _ in range(self._config.search_tiles_per_frame):
+            self._calls += 1
+            level = coarse if coarse and self._calls % 2 == 1 else fine
+            if self._config.search_motion_weight > 0:
+                regions.append(self._most_due(level))
+            elif level is coarse:
+                self._large_cursor = (self._large_cursor + 1) % len(coarse)
+                regions.append(coarse[self._large_cursor])
+            else:
+                self._tile_cursor = (self._tile_cursor + 1) % len(fine)
+                regions.append(fine[self._tile_cursor])
         return regions
 
-    def _search(self, image: np.ndarray, x0: int, y0: int, side: int,
+    def _note_motion(self, image: _Pyramid) -> None:
+        """What changed since last frame, on a thumbnail (1/8 size): squares where something
+        moved are searched first (visitors move; walls do not)."""
+        thumb = image.region(0, 0, image.shape[1], image.shape[0], max(1, image.shape[1] // 8))
+        grey = cv2.cvtColor(thumb, cv2.COLOR_RGB2GRAY)
+        last, self._thumb = self._thumb, grey
+        if last is None or last.shape != grey.shape:
+            self._moved = None
+            return
+        changed = (cv2.absdiff(grey, last) > MOTION_LEVEL).astype(np.uint8)
+        fx = grey.shape[1] / float(image.shape[1])
+        for box, _ in self._streaks:  # faces already found need no search
+            changed[int(box.y0 * fx):int(box.y1 * fx) + 1,
+                    int(box.x0 * fx):int(box.x1 * fx) + 1] = 0
+        self._moved = cv2.integral(changed)
+
+    def _most_due(self, level: list[tuple[int, int, int]]) -> tuple[int, int, int]:
+        """The square of `level` searched longest ago, weighted by how much moved in it."""
+        best, best_score = level[0], -1.0
+        for tile in level:
+            x0, y0, side = tile
+            age = self._frame_no - self._searched_at.get(tile, -10_000)
+            moved = 0.0
+            if self._moved is not None:
+                a, b = x0 // 8, y0 // 8
+                c = min(self._moved.shape[1] - 1, (x0 + side) // 8)
+                d = min(self._moved.shape[0] - 1, (y0 + side) // 8)
+                area = max(1, (c - a) * (d - b))
+                m = self._moved
+                moved = float(m[d, c] - m[b, c] - m[d, a] + m[b, a]) / area
+            score = age * (1.0 + self._config.search_motion_weight * moved)
+            if score > best_score:
+                best, best_score = tile, score
+        self._searched_at[best] = self._frame_no
+        return best
+
+    def _search(self, image: _Pyramid, x0: int, y0: int, side: int,
                 rows: list[tuple[float, float, float, float]], scores: list[float]) -> None:
         """Run the searcher on one square of the source frame; add what it finds."""
         assert self._searcher is not None
-        crop = image[y0:y0 + side, x0:x0 + side]
-        scale = min(1.0, SEARCH_INPUT_PX / float(side))
-        if scale < 1.0:
-            size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-            crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-        else:
-            crop = np.ascontiguousarray(crop)
+        crop = image.region(x0, y0, side, side, SEARCH_INPUT_PX)
+        scale = crop.shape[1] / float(side)
         result = self._searcher.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=crop))
         for det in result.detections:
             bb = det.bounding_box
@@ -214,9 +407,10 @@ class FaceDetector:
         for detector in self._detectors:
             detector.close()
         self._detectors.clear()
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        for searcher in (self._searcher, self._confirmer):
+            if searcher is not None:
+                searcher.close()
+        self._searcher = self._confirmer = None
 
     def __enter__(self) -> FaceDetector:
         return self

@@ -64,7 +64,8 @@ def load_heads() -> list[Head]:
     cfg = KioskConfig()
     heads: list[Head] = []
     with FaceDetector(cfg.resolve(cfg.detector.full_range_path),
-                      DetectorConfig(max_width=4096, min_confidence=0.5)) as finder:
+                      DetectorConfig(max_width=4096, min_confidence=0.5,
+                                     search_tile_px=0)) as finder:
         for i, photo in enumerate(_photos()):
             found = finder.detect(photo, float(i))
             if len(found) == 0:

@@ -73,7 +73,11 @@ def photo_faces(config) -> list[Face]:  # noqa: ANN001 - KioskConfig
     from kiosk.detect import FaceDetector
 
     out = []
-    with FaceDetector.from_config(config) as detector:
+    # the pass over the whole frame alone (no search and confirmation), so the face set and
+    # its boxes stay the ones eval_labels has always scored
+    plain = config.model_copy(
+        update={"detector": config.detector.model_copy(update={"search_tile_px": 0})})
+    with FaceDetector.from_config(plain) as detector:
         for t, (name, image) in enumerate(photos().items()):
             boxes = detector.detect(image, float(t + 1)).boxes()
             boxes = sorted(boxes, key=lambda b: (b.x0, b.y0))

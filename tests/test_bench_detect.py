@@ -42,7 +42,7 @@ def test_a_distant_face_is_found_by_the_tile_search_and_followed(astronaut: np.n
     x0, y0, x1, y1 = (v * scale for v in ASTRONAUT_FACE)
     truth = Box(x0 + 900, y0 + 420, x1 + 900, y1 + 420)
     cfg = KioskConfig()
-    plain = DetectorConfig()
+    plain = DetectorConfig(search_tile_px=0)  # the old tiled pass alone
     with FaceDetector(cfg.resolve(cfg.detector.short_range_path), plain) as det:
         assert len(det.detect(frame, 0.0)) == 0  # too small for the pass over the whole frame
     searching = DetectorConfig(search_tile_px=360)

@@ -24,7 +24,7 @@ def detector():
 
 
 def test_finds_the_astronaut_face(detector: FaceDetector, astronaut: np.ndarray) -> None:
-    found = detector.detect(astronaut, 0.0)
+    found = detector.detect_still(astronaut)
     assert len(found) == 1
     assert found.boxes()[0].iou(Box(*ASTRONAUT_FACE)) > 0.7
 
@@ -33,7 +33,7 @@ def test_several_faces_and_coordinates_in_source_pixels(detector: FaceDetector,
                                                          astronaut: np.ndarray) -> None:
     frame = place(astronaut, (1280, 720), 60, 100)  # faces ~95 px: found via tiles
     frame = place(astronaut, (1280, 720), 700, 150, canvas=frame)
-    boxes = sorted(detector.detect(frame, 0.0).boxes(), key=lambda b: b.x0)
+    boxes = sorted(detector.detect_still(frame).boxes(), key=lambda b: b.x0)
     assert len(boxes) == 2
     x0, y0, x1, y1 = ASTRONAUT_FACE
     assert boxes[0].iou(Box(x0 + 60, y0 + 100, x1 + 60, y1 + 100)) > 0.6

@@ -65,7 +65,7 @@ def test_demo_is_built_from_real_photos_with_faces_then_an_empty_room() -> None:
     demo = DemoSource(1280, 720, realtime=False)
     cfg = KioskConfig()
     with FaceDetector(cfg.resolve(cfg.detector.short_range_path), DetectorConfig()) as det:
-        counts = [len(det.detect(demo.compose(t), t)) for t in (1.0, 12.0, 19.0)]
+        counts = [len(det.detect_still(demo.compose(t))) for t in (1.0, 12.0, 19.0)]
     assert counts == [1, 2, 0]
 
 
