@@ -6,7 +6,8 @@
 Reads the model folder's current ONNX (the EfficientNet-Lite2 backbone plus the text constants
 head/class_text and head/person_text_t that scripts/build_person_model.py baked in), strips its
 head, and adds the "conse_dense_prior" head of kiosk/classify/prior_head.py: dense ConSE over all
-1,000 ImageNet-1k classes (temperature), a mirror-image test-time average, and each synset's
+1,000 ImageNet-1k classes (temperature), a test-time average over fixed views of the crop
+(windows of the input, some mirrored: --input-size, --window, --views), and each synset's
 score standardised against its mean and spread over REFERENCE face crops: the 50 even-indexed
 real faces of skimage.data.lfw_subset() (scripts/label_faces.py), cut as the kiosk cuts them.
 The odd-indexed faces and every photo face are held out (scripts/eval_labels.py set=heldout).
@@ -33,7 +34,7 @@ from label_faces import lfw_faces  # noqa: E402
 
 from kiosk.classify.manifest import Head, Manifest, Package, Prior, load_manifest, write_manifest  # noqa: E402
 from kiosk.classify.preprocess import preprocess  # noqa: E402
-from kiosk.classify.prior_head import add_prior_head, backbone_of, cosine_model  # noqa: E402
+from kiosk.classify.prior_head import add_prior_head, backbone_of, cosine_model, views_for  # noqa: E402,E501
 from kiosk.config import load_config  # noqa: E402
 
 NAME = "person-effnet-lite2-prior"
@@ -76,9 +77,13 @@ def lfw_package() -> Package:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model-dir", type=Path, default=ROOT / "models" / "person_effnet")
-    ap.add_argument("--temperature", type=float, default=4.0, help="ImageNet-1k softmax T")
-    ap.add_argument("--mirror", action="store_true",
-                    help="average each crop with its mirror image (steadier, 2x the time)")
+    ap.add_argument("--temperature", type=float, default=8.0, help="ImageNet-1k softmax T")
+    ap.add_argument("--input-size", type=int, default=176,
+                    help="side of the model's input (the crop's short side is resized to it)")
+    ap.add_argument("--window", type=int, default=160, help="side of each test-time view")
+    ap.add_argument("--views", type=int, default=4, choices=(1, 2, 4),
+                    help="test-time views averaged (1: the whole input; 2: centre window and "
+                    "its mirror; 4: + top-left and mirrored bottom-right windows)")
     ap.add_argument("--logit-scale", type=float, default=3.0, help="z-score x this = logits")
     ap.add_argument("--sd-floor", type=float, default=1e-4)
     args = ap.parse_args(argv)
@@ -86,10 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     old = load_manifest(args.model_dir)
     old_path = old.model_path(args.model_dir)
     backbone, input_name, logits_1k, features = backbone_of(onnx.load(str(old_path)))
+    views = views_for(args.input_size, args.window, args.views)
     settings = dict(input_name=input_name, logits_1k=logits_1k, features=features,
-                    feat_dim=1280, temperature=args.temperature, mirror=args.mirror)
+                    feat_dim=1280, temperature=args.temperature, views=views,
+                    input_size=args.input_size, window=args.window)
     padding = load_config(None, []).classifier.crop_padding
-    cos = reference_cosines(cosine_model(backbone, **settings), old, padding)
+    sized = old.model_copy(update=dict(input_size=(args.input_size, args.input_size)))
+    cos = reference_cosines(cosine_model(backbone, **settings), sized, padding)
     mean, sd = cos.mean(axis=0), cos.std(axis=0) + args.sd_floor
     model = add_prior_head(backbone, prior_mean=mean, prior_sd=sd,
                            logit_scale=args.logit_scale, **settings)
@@ -105,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         f"upscaled to 200 px, grey as RGB, cut with the kiosk's crop_padding {padding}. The "
         "odd-indexed faces and all photo faces are held out (scripts/eval_labels.py set=heldout).",
         faces=len(cos), source=lfw_package(), sd_floor=args.sd_floor)
-    mirror = "averaged with its mirror image (in the graph), " if args.mirror else ""
+    mirror = (f"seen as {len(views)} fixed {args.window} px views of the {args.input_size} px "
+              "input (head.views, in the graph; their cosines are averaged), for each view "
+              if len(views) > 1 else "")
     head = Head(
         kind="conse_dense_prior",
         description=f"Dense ConSE with a face prior, baked after the backbone: each crop is "
@@ -117,13 +127,17 @@ def main(argv: list[str] | None = None) -> int:
         "Built by graph surgery (scripts/build_person_head.py), no torch.",
         logit_scale=args.logit_scale, text_encoder=old.head.text_encoder,
         text_templates=old.head.text_templates, base_classes=1000,
-        temperature_1k=args.temperature, mirror_average=args.mirror, prior=prior)
+        temperature_1k=args.temperature, prior=prior,
+        mirror_average=any(v.mirrored for v in views),
+        view_window=args.window if len(views) > 1 else None,
+        views=[(v.top, v.left, v.mirrored) for v in views] if len(views) > 1 else [])
     build = dict(old.build)
     build.update({"head_script": "scripts/build_person_head.py",
                   "head_date": dt.date.today().isoformat(),
                   "head_onnx": onnx.__version__, "rebuilt_from": old.model_file})
     manifest = old.model_copy(update=dict(
         name=NAME, model_file=FILE, sha256=sha256(new_path),
+        input_size=(args.input_size, args.input_size),
         size_bytes=new_path.stat().st_size, head=head, build=build))
     write_manifest(args.model_dir, Manifest.model_validate(manifest.model_dump()))
     print(f"wrote {new_path} ({new_path.stat().st_size} bytes) sha256={manifest.sha256}")

@@ -91,8 +91,8 @@ def test_wrong_input_shape(tmp_path: Path) -> None:
     folder = _folder(tmp_path, data)
     text = _error(folder)
     assert text.startswith(str(folder / MANIFEST["model_file"]))
-    assert "224" in text and "260" in text
-    data["input_size"] = [260, 260]
+    assert "224" in text and "176" in text
+    data["input_size"] = [176, 176]
     data["input_name"] = "image"
     (folder / "manifest.json").write_text(json.dumps(data))
     assert "'image'" in _error(folder)
@@ -104,7 +104,7 @@ def test_model_with_a_fixed_wrong_input(tmp_path: Path) -> None:
     dims[2].dim_value = 224
     folder = _folder(tmp_path, model=model.SerializeToString())
     text = _error(folder)
-    assert "shape" in text and "260" in text
+    assert "shape" in text and "176" in text
 
 
 def test_bad_manifests(tmp_path: Path) -> None:
@@ -130,7 +130,9 @@ def test_shipped_manifest_reads_and_states_its_provenance() -> None:
     assert m.source.package and m.source.version and m.source.licence and m.source.file
     assert m.head.kind == "conse_dense_prior" and m.head.text_encoder is not None
     assert m.head.prior is not None and m.head.prior.source.file_sha256
-    assert m.colour_order == "RGB" and m.input_size == (260, 260)
+    assert m.colour_order == "RGB" and m.input_size == (176, 176)
+    # the graph averages 4 fixed views of 160 px of each crop (issue 8, steadier labels)
+    assert m.head.view_window == 160 and len(m.head.views) == 4
     assert (MODEL_DIR / m.model_file).stat().st_size < 100 * 1024 * 1024
     text = (MODEL_DIR / "manifest.json").read_text()
     assert json.loads(text)["sha256"] == m.sha256
@@ -142,3 +144,20 @@ def test_closed_classifier_refuses_work(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="closed"):
         clf.predict_proba([np.zeros((8, 8, 3), np.uint8)])
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_shipped_graph_cuts_the_views_its_manifest_names() -> None:
+    """The 4 test-time views (issue 8) are Slice nodes in the graph; the manifest says which."""
+    from onnx import numpy_helper
+
+    m = load_manifest(MODEL_DIR)
+    model = onnx.load(str(MODEL_DIR / m.model_file), load_external_data=False)
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer
+             if i.name.startswith("head/view")}
+    nodes = {n.name for n in model.graph.node}
+    for k, (top, left, mirrored) in enumerate(m.head.views):
+        assert inits[f"head/view{k}_start"].tolist() == [top, left]
+        assert inits[f"head/view{k}_end"].tolist() == [top + m.head.view_window,
+                                                      left + m.head.view_window]
+        assert (f"head/view{k}_mirror" in nodes) == mirrored
+    assert f"head/view{len(m.head.views)}_start" not in inits

@@ -102,6 +102,11 @@ class Head(_Strict):
         None, description="Dense ConSE: softmax(ImageNet-1k logits / this) over all classes.")
     mirror_average: bool = Field(
         False, description="The graph averages each crop with its mirror image.")
+    view_window: int | None = Field(
+        None, description="Test-time views: the side in pixels of each window of the input.")
+    views: list[tuple[int, int, bool]] = Field(
+        [], description="Test-time views the graph averages: (top, left, mirrored) of each "
+        "window; empty = the whole input once.")
     prior: Prior | None = None
     trained_on: TrainedOn | None = None
 
