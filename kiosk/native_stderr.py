@@ -2,6 +2,7 @@
 
 MediaPipe, LiteRT/TFLite, glog and libwayland (probed by SDL) write straight to file
 descriptor 2 from C++, where Python's logging cannot reach them: 10-25 lines of `INFO: [...]`,
+46 of `Sparsity tensors may not yet be fully supported` (the full-range sparse model),
 `WARNING: Logging before InitGoogle()` and `error: XDG_RUNTIME_DIR is invalid` per start, none
 of which an installer can act on. `filter_native_stderr()` points fd 2 at a pipe read by a
 thread that drops the known-noise lines and forwards everything else (errors, fatal checks,
@@ -22,6 +23,8 @@ import threading
 NOISE = (
     re.compile(r"INFO: "),  # LiteRT/TFLite: accelerator registry, XNNPACK delegate, environment
     re.compile(r"WARNING: Logging before InitGoogle\(\) is written to STDERR"),
+    # LiteRT, once per sparse tensor (46 lines) when the full-range sparse model loads; it runs fine
+    re.compile(r"WARNING: \[model_load\.cc:\d+\] Sparsity tensors may not yet be fully supported"),
     re.compile(r"I\d{4} [\d:.]+ +\d+ "),  # glog INFO
     re.compile(r"W\d{4} [\d:.]+ +\d+ inference_runner_litert\.cc:\d+\] "
                r"Input tensor memory is not aligned"),  # LiteRT copies the frame: harmless
