@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Per-crop latency of the person classifier: p50/p99 at batch 1 and batch 8, and RSS.
 
+Prints one key=value line per batch size (`case=batch_1 ...`), after `#` comment lines.
+
   .venv/bin/python scripts/bench_classifier.py                 # default model, best provider
   .venv/bin/python scripts/bench_classifier.py --providers cpu --threads 2
 
@@ -76,20 +78,21 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - t0
     import onnxruntime as ort
 
-    print(f"model     {clf.manifest.name} ({clf.manifest.model_file}, "
+    print(f"# model {clf.manifest.name} ({clf.manifest.model_file}, "
           f"{clf.model_path.stat().st_size / 1e6:.1f} MB, {len(clf.wnids)} classes, "
-          f"input {clf.manifest.input_size[0]}x{clf.manifest.input_size[1]})")
-    print(f"provider  {clf.provider}" + (f" ({clf.provider_note})" if clf.provider_note else ""))
-    print(f"host      {platform.processor() or platform.machine()}, "
+          f"input {clf.manifest.input_size[0]}x{clf.manifest.input_size[1]}); "
+          f"provider {clf.provider}" + (f" ({clf.provider_note})" if clf.provider_note else ""))
+    print(f"# host {platform.processor() or platform.machine()}, "
           f"{__import__('os').cpu_count()} cpus, onnxruntime {ort.__version__}, "
-          f"threads {args.threads or 'default'}")
-    print(f"load      {load_s:.2f} s (checksum, session, warm-up)")
+          f"threads {args.threads or 'default'}; load {load_s:.2f} s (checksum, session, "
+          f"warm-up); rss before loading {rss0:.0f} MB")
     sample = crops(8)
     for size in (1, 8):
         ms = measure(clf, sample[:size], args.runs, args.warmup)
-        print(f"batch {size}   per crop p50 {np.percentile(ms, 50):6.2f} ms   "
-              f"p99 {np.percentile(ms, 99):6.2f} ms   ({args.runs} runs)")
-    print(f"rss       {rss_mb():.0f} MB (before loading: {rss0:.0f} MB)")
+        print(f"case=batch_{size} provider={clf.provider} "
+              f"per_crop_ms_p50={np.percentile(ms, 50):.2f} "
+              f"per_crop_ms_p99={np.percentile(ms, 99):.2f} runs={args.runs} "
+              f"rss_mb={rss_mb():.0f}", flush=True)
     clf.close()
     return 0
 
