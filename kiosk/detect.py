@@ -25,6 +25,7 @@ With `search_tile_px: 0` only the old pass runs: tiles of the downscaled frame's
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -33,6 +34,9 @@ from kiosk.config import DetectorConfig, KioskConfig
 from kiosk.detections import Detections
 from kiosk.mediapipe_import import BaseOptions, mp, vision
 from kiosk.scene import Box
+
+if TYPE_CHECKING:
+    from mediapipe.tasks.python.components.containers import Detection
 
 SEARCH_INPUT_PX = 192  # the full-range model's input: larger squares are downscaled to it
 CONFIRM_INPUT_PX = 128  # the short-range model's input
@@ -91,6 +95,15 @@ class _Pyramid:
             return np.ascontiguousarray(crop)
         out_h = max(1, round(height * out_w / width))
         return cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_LINEAR)
+
+
+def _in_frame(det: Detection, x0: float, y0: float,
+              scale: float) -> tuple[float, float, float, float]:
+    """A MediaPipe detection's box in frame pixels, from a region at (x0, y0) scaled by
+    `scale` (region pixels per frame pixel); not clipped to the frame."""
+    bb = det.bounding_box
+    bx0, by0 = x0 + bb.origin_x / scale, y0 + bb.origin_y / scale
+    return bx0, by0, bx0 + bb.width / scale, by0 + bb.height / scale
 
 
 def _same_face(a: Box, b: Box) -> bool:
@@ -196,10 +209,7 @@ class FaceDetector:
                 mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(tile)), ts_ms
             )
             for det in result.detections:
-                bb = det.bounding_box
-                x0 = (bb.origin_x + (x_offset or 0)) / scale
-                y0 = bb.origin_y / scale
-                x1, y1 = x0 + bb.width / scale, y0 + bb.height / scale
+                x0, y0, x1, y1 = _in_frame(det, (x_offset or 0) / scale, 0.0, scale)
                 x0, y0 = max(0.0, x0), max(0.0, y0)
                 x1, y1 = min(float(w), x1), min(float(h), y1)
                 if x1 - x0 < self._config.min_face_px or y1 - y0 < self._config.min_face_px:
@@ -304,9 +314,7 @@ class FaceDetector:
         best = None
         best_distance = float("inf")
         for det in result.detections:
-            bb = det.bounding_box
-            bx0, by0 = x0 + bb.origin_x / scale, y0 + bb.origin_y / scale
-            bx1, by1 = bx0 + bb.width / scale, by0 + bb.height / scale
+            bx0, by0, bx1, by1 = _in_frame(det, x0, y0, scale)
             distance = np.hypot((bx0 + bx1) / 2 - cx, (by0 + by1) / 2 - cy)
             if distance > max(box.width, box.height) or distance >= best_distance:
                 continue
@@ -319,7 +327,7 @@ class FaceDetector:
 
     def _search_regions(self, width: int, height: int) -> list[tuple[int, int, int]]:
         """This frame's squares (x0, y0, side): alternately the next coarse square (faces of
-        ~80-400 px) and the next fine one (faces of ~30-130 px), in turn across frames."""
+        ~40-190 px) and the next fine one (faces of ~30-130 px), in turn across frames."""
         side = min(self._config.search_tile_px, width, height)
         fine = _grid(width, height, side)
         large = int(min(LARGE_TILE_FACTOR * self._config.search_tile_px, width, height))
@@ -384,9 +392,7 @@ class FaceDetector:
         scale = crop.shape[1] / float(side)
         result = self._searcher.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=crop))
         for det in result.detections:
-            bb = det.bounding_box
-            bx0, by0 = x0 + bb.origin_x / scale, y0 + bb.origin_y / scale
-            bx1, by1 = bx0 + bb.width / scale, by0 + bb.height / scale
+            bx0, by0, bx1, by1 = _in_frame(det, x0, y0, scale)
             bx0, by0 = max(0.0, bx0), max(0.0, by0)
             bx1 = min(float(image.shape[1]), bx1)
             by1 = min(float(image.shape[0]), by1)
