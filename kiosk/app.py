@@ -18,6 +18,7 @@ import numpy as np
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
+from kiosk.pacing import DrawPacer
 from kiosk.pipeline import Pipeline
 from kiosk.scene import FrameView
 from kiosk.sources.base import FrameSource, mirror_for
@@ -104,17 +105,19 @@ class KioskApp:
         self.detector = detector or FaceDetector.from_config(config)
         on_cpu = provider in ("", "CPUExecutionProvider")
         batch = config.classifier.cpu_batch_size if on_cpu else config.classifier.batch_size
-        self.worker = ClassificationWorker(labeller.label_crops, batch, on_batch=self._on_batch)
+        self.pacer = DrawPacer(config.display.target_fps)
+        self.worker = ClassificationWorker(labeller.label_crops, batch, on_batch=self._on_batch,
+                                           on_results=self.pacer.news)
         self.pipeline = Pipeline(config, self.detector.detect, self.worker,
                                  on_error=self._on_error, on_success=self._on_success)
         # detection runs on the reader thread, beside drawing (see kiosk/sources/reader.py)
-        self.reader = FrameReader(source, threaded=threaded_source, analyse=self.pipeline.analyse)
+        self.reader = FrameReader(source, threaded=threaded_source, analyse=self.pipeline.analyse,
+                                  on_frame=self.pacer.news)
         self.surface, self.headless = init_display(config, headless=headless)
         self.renderer_mirror = mirror_for(config.display.mirror, source)
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})
         self.renderer = Renderer(self.surface.get_size(), display, config.texts)
         self._pygame = pygame
-        self._clock = pygame.time.Clock()
         self._last_view: FrameView | None = None
         self._last_classify_ms: float | None = None
         self._frame_times: list[float] = []
@@ -215,7 +218,6 @@ class KioskApp:
         stats = RunStats()
         started = last = time.monotonic()
         announced = self.notifier is None
-        target_fps = self.config.display.target_fps
         while self._running:
             work_started = time.monotonic()
             self._handle_events()
@@ -224,8 +226,8 @@ class KioskApp:
             if self.capture is not None and view.faces:
                 self.capture.maybe_save(self.surface, time.monotonic())
             stats.work_times.append(time.monotonic() - work_started)
-            if paced:
-                self._clock.tick(target_fps)
+            if paced:  # until a new frame or label arrives, or the display rate says so
+                self.pacer.wait()
             now = time.monotonic()
             frame_time = now - last
             last = now

@@ -74,7 +74,11 @@ class DisplayConfig(_Strict):
         description="Mirror the picture: auto mirrors a live camera (as visitors expect) but not "
         "a video, image or the demo, whose text would read backwards; true or false forces it.",
     )
-    target_fps: Annotated[float, Field(gt=0, le=240)] = Field(30.0, description="Display rate.")
+    target_fps: Annotated[float, Field(gt=0, le=240)] = Field(
+        30.0,
+        description="Display rate: a new camera frame or label is drawn as soon as it arrives "
+        "(at most twice this rate); with nothing new the screen is redrawn at 2/3 of it.",
+    )
     show_topk: bool = Field(False, description="Show the top-k panel with scores and the gloss.")
     topk: Annotated[int, Field(ge=1, le=10)] = Field(5, description="Rows in the top-k panel.")
     debug_overlay: bool = Field(False, description="Start with the debug overlay on (key D).")

@@ -90,6 +90,7 @@ class Pipeline:
         self._scene_requested_at: float | None = None
         self._scene_serial = 0
         self._last_frame_index = -1
+        self.camera_frames = 0  # distinct camera frames processed (a redraw of one is not)
         self._detections = Detections.empty()
         self.timings = StepTimings()
         self.first_label_latencies: list[float] = []  # from a face's first sighting to its label
@@ -193,6 +194,7 @@ class Pipeline:
         image = frame.image
         if frame.index != self._last_frame_index:
             self._last_frame_index = frame.index
+            self.camera_frames += 1
             analysis = frame.analysis
             if not isinstance(analysis, FrameAnalysis):
                 analysis = self.analyse(frame, now)

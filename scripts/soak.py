@@ -86,4 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from kiosk.native_stderr import filter_native_stderr
+
+    filter_native_stderr()  # MediaPipe's routine chatter stays out of the figures
     raise SystemExit(main())

@@ -19,12 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_bench_detect_prints_its_figures_on_a_tiny_subset() -> None:
-    out = subprocess.run(
+    proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench_detect.py"), "--clips-per-size", "1",
          "--faces-per-frame", "1", "--empty-clips", "1", "--clip-frames", "2",
          "--resolutions", "1280x720"],
         capture_output=True, text=True, timeout=120, check=True, cwd=ROOT,
-    ).stdout.strip().splitlines()
+    )
+    assert "Sparsity tensors" not in proc.stderr and "INFO: [" not in proc.stderr, proc.stderr
+    out = proc.stdout.strip().splitlines()
     assert len(out) == 1
     fields = dict(part.split("=", 1) for part in out[0].split())
     assert fields["case"] == "1280x720"

@@ -383,3 +383,34 @@ def test_a_detector_fault_on_the_reader_thread_is_counted_and_detection_recovers
         assert metrics.snapshot()["errors"].get("detect", 0) >= 1
     finally:
         app.close()
+
+
+def test_a_label_or_a_camera_frame_wakes_the_display_before_its_next_tick(
+        parts, tmp_path: Path, astronaut: np.ndarray, astronaut_video: Path):
+    """The loop draws a new label as soon as the model has it and a camera frame as soon as it
+    is read, not up to one display period later (issue 9's first-label figures)."""
+    config = _config(display={"target_fps": 1.0})  # a 1 s tick, so waking early shows
+    x0, y0, x1, y1 = ASTRONAUT_FACE
+    still = tmp_path / "astronaut.png"
+    cv2.imwrite(str(still), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    app = KioskApp(config, parts.labeller, ImageSource(still), headless=True,
+                   threaded_source=False, provider=parts.classifier.provider)
+    try:
+        app.pacer.wait()
+        started = time.monotonic()
+        assert app.worker.submit(("face", 1, 0), astronaut[y0:y1, x0:x1])
+        assert app.pacer.wait(), "the label did not wake the display"
+        assert time.monotonic() - started < 0.9
+        assert [r.key for r in app.worker.drain()] == [("face", 1, 0)]
+    finally:
+        app.close()
+
+    app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
+                   provider=parts.classifier.provider)  # the reader thread reads at 30 fps
+    try:
+        app.pacer.wait()
+        started = time.monotonic()
+        assert app.pacer.wait(), "a camera frame did not wake the display"
+        assert time.monotonic() - started < 0.9
+    finally:
+        app.close()

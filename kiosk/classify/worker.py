@@ -43,10 +43,11 @@ class ClassificationWorker:
 
     def __init__(self, label_fn: LabelFn, batch_size: int = 8,
                  on_batch: Callable[[float, int, BaseException | None], None] | None = None,
-                 max_queue: int = 64) -> None:
+                 max_queue: int = 64, on_results: Callable[[], None] | None = None) -> None:
         self._label_fn = label_fn
         self._batch_size = batch_size
         self._on_batch = on_batch
+        self._on_results = on_results  # wakes the display, so a label shows as soon as it is known
         self._jobs: queue.Queue[Job] = queue.Queue(maxsize=max_queue)
         self._results: queue.Queue[Result] = queue.Queue()
         self._pending: set[Hashable] = set()
@@ -133,6 +134,8 @@ class ClassificationWorker:
                     self._pending.discard(job.key)
                 self._results.put(Result(job.key, label, None if error is None else repr(error),
                                          finished - job.submitted_at))
+            if self._on_results is not None:
+                self._on_results()
 
     def close(self) -> None:
         self._stop.set()

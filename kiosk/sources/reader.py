@@ -24,10 +24,12 @@ class FrameReader:
     """Holds the newest frame from `source`; `threaded=False` reads on demand (tests, bench)."""
 
     def __init__(self, source: FrameSource, *, threaded: bool = True,
-                 analyse: Callable[[Frame], object] | None = None) -> None:
+                 analyse: Callable[[Frame], object] | None = None,
+                 on_frame: Callable[[], None] | None = None) -> None:
         self.source = source
         self._threaded = threaded
         self._analyse = analyse
+        self._on_frame = on_frame  # threaded: wakes the display, to draw a frame once it is read
         self._lock = threading.Lock()
         self._latest: Frame | None = None
         self._index = 0
@@ -68,7 +70,8 @@ class FrameReader:
         interval = 1.0 / max(1.0, self.source.fps)
         next_at = time.monotonic()
         while not self._stop.is_set():
-            self._read_once()
+            if self._read_once() is not None and self._on_frame is not None:
+                self._on_frame()
             if not self.source.live:
                 next_at += interval
                 delay = next_at - time.monotonic()
