@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kiosk.classify.loading import classifier_workers
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
@@ -106,8 +107,9 @@ class KioskApp:
         on_cpu = provider in ("", "CPUExecutionProvider")
         batch = config.classifier.cpu_batch_size if on_cpu else config.classifier.batch_size
         self.pacer = DrawPacer(config.display.target_fps)
-        self.worker = ClassificationWorker(labeller.label_crops, batch, on_batch=self._on_batch,
-                                           on_results=self.pacer.news)
+        self.worker = ClassificationWorker(
+            labeller.label_crops, batch, on_batch=self._on_batch, on_results=self.pacer.news,
+            threads=classifier_workers(config.classifier.workers, on_cpu=on_cpu))
         self.pipeline = Pipeline(config, self.detector.detect, self.worker,
                                  on_error=self._on_error, on_success=self._on_success)
         # detection runs on the reader thread, beside drawing (see kiosk/sources/reader.py)

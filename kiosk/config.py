@@ -196,9 +196,14 @@ class ClassifierConfig(_Strict):
     label_vote_interval_s: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
         0.25, description="Seconds between the crops that vote on a face's label (so they "
         "come from different frames); asked only while no other face waits for a first label.")
+    workers: Annotated[int, Field(ge=0, le=16)] = Field(
+        0, description="Threads that classify crops side by side; 0: two when the model runs on "
+        "the CPU (two newcomers' crops at once, one core each), one on a GPU (which batches)."
+    )
     threads: Annotated[int, Field(ge=0, le=64)] = Field(
-        0, description="CPU threads for onnxruntime; 0: all cores but two (for the display and "
-        "the reader's decoding and face detection), at least one."
+        0, description="CPU threads for onnxruntime per worker; 0: all cores but two (for the "
+        "display and the reader's decoding and face detection) shared by the CPU workers, at "
+        "least one."
     )
     verify_checksum: bool = Field(True, description="Check the model's sha256 at start.")
 

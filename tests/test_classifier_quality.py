@@ -150,3 +150,16 @@ def test_preprocessing_matches_the_manifest(clf, photos) -> None:
     x0 = (r.shape[1] - m.input_size[1]) // 2
     ref = (r[:, x0:x0 + m.input_size[1]].astype(np.float32) - 127.0) / 128.0
     np.testing.assert_allclose(x[0], ref.transpose(2, 0, 1), atol=1e-6)
+
+
+def test_one_session_classifies_crops_from_two_threads_at_once(clf, photos) -> None:
+    """The kiosk's two CPU workers share one onnxruntime session: runs that overlap give
+    exactly what runs one after the other give."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    crops = [photos["astronaut"][60:300, 150:330], photos["astronaut"][:256, :256]] * 4
+    alone = [clf.predict_proba([c])[0] for c in crops]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda c: clf.predict_proba([c])[0], crops))
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

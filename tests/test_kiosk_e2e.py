@@ -332,8 +332,10 @@ class _BlinkingDetector:
 
 def test_a_face_missed_for_a_second_keeps_its_track_and_label(parts, astronaut_video: Path):
     """Issue 10 item 2: a face the detector misses for ~1 s while the person is still there
-    keeps its box, track id and label (no vanishing, no new spin)."""
-    config = _config()
+    keeps its box, track id and label (no vanishing, no new spin). The miss is counted in
+    frames and the tracker in seconds: max_missing_s (default 2) is raised so that a loaded CI
+    machine, stepping 30 frames in over 2 s, still tests the look-again logic, not its speed."""
+    config = _config(tracker={"max_missing_s": 6.0})
     detector = _BlinkingDetector(config, range(0))  # the window is set once labelled
     app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
                    threaded_source=False, detector=detector)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -66,8 +67,52 @@ def test_a_model_that_raises_is_reported_and_the_thread_goes_on() -> None:
 
 
 def test_classifier_threads_leave_two_cores_to_the_display_and_reader() -> None:
-    from kiosk.classify.loading import classifier_threads
+    from kiosk.classify.loading import classifier_threads, classifier_workers
 
-    assert classifier_threads(0, cpu_count=2) == 1
-    assert classifier_threads(0, cpu_count=8) == 6
+    assert classifier_workers(0, on_cpu=True) == 2 and classifier_workers(0, on_cpu=False) == 1
+    assert classifier_workers(3, on_cpu=False) == 3  # an explicit setting wins
+    assert classifier_threads(0, cpu_count=2) == 1  # two workers, one thread each
+    assert classifier_threads(0, cpu_count=8) == 3
+    assert classifier_threads(0, cpu_count=8, workers=1) == 6
     assert classifier_threads(3, cpu_count=2) == 3  # an explicit setting wins
+
+
+def test_two_threads_classify_two_crops_side_by_side() -> None:
+    """With two threads a second crop does not wait for the first: both calls must be inside
+    the label function at once to pass the barrier (one thread would time out on it)."""
+    barrier = threading.Barrier(2, timeout=5.0)
+
+    def label_fn(crops):
+        barrier.wait()
+        return [_label("ok") for _ in crops]
+
+    worker = ClassificationWorker(label_fn, batch_size=1, threads=2)
+    crop = np.zeros((8, 8, 3), np.uint8)
+    assert worker.submit("a", crop) and worker.submit("b", crop)
+    results = _wait(worker, 2)
+    worker.close()
+    assert sorted(r.key for r in results) == ["a", "b"]
+    assert all(r.label is not None for r in results), [r.error for r in results]
+
+
+def test_a_dead_thread_of_several_is_restarted() -> None:
+    worker = ClassificationWorker(lambda crops: [_label("ok") for _ in crops], threads=2)
+    worker._stop.set()  # both threads leave their loop, as if they had died
+    deadline = time.monotonic() + 5
+    while any(t is not None and t.is_alive() for t in worker._threads):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    worker._stop.clear()
+    worker.ensure_running()
+    assert worker.restarts == 2
+    assert worker.submit("x", np.zeros((8, 8, 3), np.uint8))
+    (result,) = _wait(worker, 1)
+    worker.close()
+    assert result.label is not None
+
+
+def test_a_worker_needs_a_thread() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="at least one thread"):
+        ClassificationWorker(lambda crops: [], threads=0)

@@ -165,10 +165,11 @@ class PersonClassifier:
     # -- inference -----------------------------------------------------------------------------
 
     def _run(self, batch: np.ndarray, names: list[str]) -> list[np.ndarray]:
-        if self._session is None:
+        with self._lock:  # only to read the session: runs may overlap (one per worker thread)
+            session = self._session
+        if session is None:
             raise RuntimeError("classifier is closed")
-        with self._lock:
-            return self._session.run(names, {self.manifest.input_name: batch})
+        return session.run(names, {self.manifest.input_name: batch})
 
     def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """RGB uint8 crops of any size -> the (N, 3, H, W) float32 input the model expects."""

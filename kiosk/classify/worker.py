@@ -1,8 +1,9 @@
 """Classification off the display thread: the render loop hands crops in and never waits.
 
-Jobs queue up and are classified in batches on one background thread. Any exception in the
-model is caught, logged and returned as a failed result, so the display goes on and the
-caller can ask again later; if the thread should die anyway, `ensure_running` restarts it.
+Jobs queue up and are classified in batches on background threads (one, or on a CPU several,
+so that newcomers' crops are classified side by side, each on its own core). Any exception in
+the model is caught, logged and returned as a failed result, so the display goes on and the
+caller can ask again later; if a thread should die anyway, `ensure_running` restarts it.
 """
 
 from __future__ import annotations
@@ -39,11 +40,15 @@ class Result:
 
 
 class ClassificationWorker:
-    """One thread, batched crops, results collected by the display thread with `drain()`."""
+    """`threads` threads, batched crops, results collected by the display thread with `drain()`.
+    `label_fn` must be safe to call from several threads at once (onnxruntime's `run` is)."""
 
     def __init__(self, label_fn: LabelFn, batch_size: int = 8,
                  on_batch: Callable[[float, int, BaseException | None], None] | None = None,
-                 max_queue: int = 64, on_results: Callable[[], None] | None = None) -> None:
+                 max_queue: int = 64, on_results: Callable[[], None] | None = None,
+                 threads: int = 1) -> None:
+        if threads < 1:
+            raise ValueError(f"a worker needs at least one thread, not {threads}")
         self._label_fn = label_fn
         self._batch_size = batch_size
         self._on_batch = on_batch
@@ -53,19 +58,21 @@ class ClassificationWorker:
         self._pending: set[Hashable] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread | None] = [None] * threads
         self.restarts = 0
         self.ensure_running()
 
     def ensure_running(self) -> None:
-        """Start (or restart) the thread; the display loop calls this every frame, cheaply."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        if self._thread is not None:
-            self.restarts += 1
-            log.error("classification thread had stopped; restarting it")
-        self._thread = threading.Thread(target=self._run, name="classifier", daemon=True)
-        self._thread.start()
+        """Start (or restart) the threads; the display loop calls this every frame, cheaply."""
+        for i, thread in enumerate(self._threads):
+            if thread is not None and thread.is_alive():
+                continue
+            if thread is not None:
+                self.restarts += 1
+                log.error("classification thread %s had stopped; restarting it", thread.name)
+            thread = threading.Thread(target=self._run, name=f"classifier-{i}", daemon=True)
+            self._threads[i] = thread
+            thread.start()
 
     def submit(self, key: Hashable, crop: np.ndarray) -> bool:
         """Queue a crop unless the same key is already waiting or the queue is full."""
@@ -139,5 +146,7 @@ class ClassificationWorker:
 
     def close(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5.0)
+        deadline = time.monotonic() + 5.0
+        for thread in self._threads:
+            if thread is not None:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
