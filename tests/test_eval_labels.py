@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "eval_labels.py"
@@ -26,3 +27,26 @@ def test_eval_labels_on_a_few_faces(capsys) -> None:
     assert float(values["crop_ms_p50"]) > 0.0
     # the table names the photo faces (the first faces are photo faces) with breadcrumbs
     assert re.search(r"^\| astronaut#1 \| .+ \| person, individual", out, re.M), out
+
+
+def test_explore_person_views_computes_the_head_in_numpy_on_a_few_faces(capsys) -> None:
+    """The view explorer runs the real backbone on the first faces (two of them reference
+    faces, for the prior) and prints one line per case with figures in range."""
+    path = SCRIPT.parent / "explore_person_views.py"
+    spec = importlib.util.spec_from_file_location("explore_person_views", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    assert module.main(["--limit", "10", "--cases", "shipped", "logit_average"]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("case=")]
+    assert [ln.split()[0] for ln in lines] == ["case=shipped", "case=logit_average"]
+    for line in lines:
+        values = dict(kv.split("=", 1) for kv in line.split())
+        assert int(values["faces"]) == 10
+        assert 1 <= int(values["distinct"]) <= 10
+        assert 0.1 <= float(values["most_common_share"]) <= 1.0
+        assert 0.05 <= float(values["jitter_mode_share"]) <= 1.0
+    assert "pixels_vs_shipped=1.0" in lines[0]
