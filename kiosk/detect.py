@@ -3,7 +3,10 @@
 The short-range model sees a 128x128 input and finds faces that fill 20-50% of it almost
 always, and little else (no box in 300 empty squares at a score of 0.7); faces under ~13%
 of its input it misses. So one pass over the whole frame (downscaled to `max_width`) finds
-only near visitors (faces over ~250 px at 1280x720). Distant ones are searched for:
+only near visitors (faces over ~250 px at 1280x720, ~390 px at 1920x1080); every other frame
+that pass looks at one square tile as tall as the frame instead, in turn (faces of ~145-360 px
+at 720p, ~220-540 px at 1080p, which the search squares below are too small for). Distant
+ones are searched for:
 
 - Search: the full-range model (192x192 input, faces of 8-40% of it) looks at squares of a
   fixed size in source pixels whatever the resolution (`search_tile_px` 320: faces of
@@ -146,6 +149,7 @@ class FaceDetector:
         self._tile_cursor = 0
         self._large_cursor = 0
         self._calls = 0
+        self._near_calls = 0
         self._sweep_all = False
         self._thumb: np.ndarray | None = None
         self._moved: np.ndarray | None = None
@@ -200,7 +204,11 @@ class FaceDetector:
         self._last_ts_ms = ts_ms
         rows: list[tuple[float, float, float, float]] = []
         scores: list[float] = []
-        for index, x_offset in enumerate(self._tile_offsets(small.shape[1], small.shape[0])):
+        if self._searcher is not None:
+            offsets = self._near_pass_offsets(small.shape[1], small.shape[0])
+        else:
+            offsets = self._tile_offsets(small.shape[1], small.shape[0])
+        for index, x_offset in enumerate(offsets):
             side = min(small.shape[:2]) if x_offset is not None else small.shape[1]
             tile = small if x_offset is None else small[:, x_offset:x_offset + side]
             while len(self._detectors) <= index:
@@ -401,13 +409,30 @@ class FaceDetector:
             rows.append((bx0, by0, bx1, by1))
             scores.append(det.categories[0].score if det.categories else 0.0)
 
+    def _near_pass_offsets(self, width: int, height: int) -> list[int | None]:
+        """The short-range pass for near visitors: the whole frame on even frames, one square
+        tile as tall as the frame (in turn) on odd ones. The model sees the whole frame
+        letterboxed into 128 px, so at 1920x1080 a 300 px face is ~20 px there, too small, and
+        too large for the search squares; in a tile it is ~36 px (faces of ~220-540 px at
+        1080p, ~145-360 px at 720p). Stills get the whole frame and every tile."""
+        tiles = [] if width < 1.25 * height else self._height_tiles(width, height)
+        if self._sweep_all or not tiles:
+            return [None, *tiles]
+        self._near_calls += 1
+        if self._near_calls % 2 == 1:
+            return [None]
+        return [tiles[(self._near_calls // 2) % len(tiles)]]
+
+    def _height_tiles(self, width: int, height: int) -> list[int]:
+        count = int(np.ceil(width / height)) + (1 if width % height else 0)
+        count = max(2, min(count, 4))
+        return [round(i * (width - height) / (count - 1)) for i in range(count)]
+
     def _tile_offsets(self, width: int, height: int) -> list[int | None]:
         """x offsets of square tiles covering a wide frame; [None] means the whole frame."""
         if not self.tiled or width < 1.25 * height:
             return [None]
-        count = int(np.ceil(width / height)) + (1 if width % height else 0)
-        count = max(2, min(count, 4))
-        return [round(i * (width - height) / (count - 1)) for i in range(count)]
+        return list(self._height_tiles(width, height))
 
     def close(self) -> None:
         for detector in self._detectors:

@@ -154,16 +154,16 @@ def _matches(truth: Box, found: Box) -> bool:
 def run_resolution(name: str, size: tuple[int, int], detector: FaceDetector, heads: list[Head],
                    backgrounds: list[np.ndarray], clips_per_size: int, faces_per_frame: int,
                    empty_clips: int, clip_frames: int = CLIP_FRAMES,
-                   seed: int = 9) -> dict[str, float | str]:
+                   seed: int = 9, sizes: tuple[int, ...] = FACE_SIZES) -> dict[str, float | str]:
     """Clips of `clip_frames` consecutive frames: visitors stay put (drifting a little) for
     the clip, as they do in front of the kiosk; recall counts the clip's second half, once
     the detector has had half a clip to find them (a search sweeps tiles over frames)."""
     rng = np.random.default_rng(seed)
-    plan: list[int | None] = [s for s in FACE_SIZES for _ in range(clips_per_size)]
+    plan: list[int | None] = [s for s in sizes for _ in range(clips_per_size)]
     plan += [None] * empty_clips
     order = rng.permutation(len(plan))
-    hits = {s: 0 for s in FACE_SIZES}
-    total = {s: 0 for s in FACE_SIZES}
+    hits = {s: 0 for s in sizes}
+    total = {s: 0 for s in sizes}
     false_pos = 0
     times: list[float] = []
     frame_no = 0
@@ -196,7 +196,7 @@ def run_resolution(name: str, size: tuple[int, int], detector: FaceDetector, hea
             false_pos += matched.count(False)
     ms = np.asarray(times) * 1000.0
     out: dict[str, float | str] = {"case": name}
-    for s in FACE_SIZES:
+    for s in sizes:
         out[f"recall_{s}px"] = hits[s] / total[s] if total[s] else float("nan")
     out["false_pos_per_1000_frames"] = 1000.0 * false_pos / frame_no
     out["frames"] = frame_no
@@ -226,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clip-frames", type=int, default=CLIP_FRAMES)
     parser.add_argument("--resolutions", nargs="+", default=list(RESOLUTIONS),
                         choices=list(RESOLUTIONS))
+    parser.add_argument("--sizes", nargs="+", type=int, default=list(FACE_SIZES),
+                        help="face widths in px (near visitors: 160 240 320)")
     args = parser.parse_args(argv)
 
     config = load_config(args.config, args.overrides)
@@ -237,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             detector.detect(np.zeros((*RESOLUTIONS[name][::-1], 3), np.uint8), 0.0)
             result = run_resolution(name, RESOLUTIONS[name], detector, heads, backgrounds,
                                     args.clips_per_size, args.faces_per_frame,
-                                    args.empty_clips, args.clip_frames)
+                                    args.empty_clips, args.clip_frames,
+                                    sizes=tuple(args.sizes))
         print(format_line(result), flush=True)
     return 0
 

@@ -89,3 +89,25 @@ def test_a_distant_visitor_who_moves_is_searched_first(heads: list[bench_detect.
     assert found is not None and found <= 3
     late = _frames_to_find(heads, room, in_turn, 1700, 900)
     assert late is None or late > 6
+
+
+@pytest.mark.parametrize("face_px", [260, 320])
+def test_a_visitor_close_to_a_1080p_camera_is_found_at_once(
+        heads: list[bench_detect.Head], coffee: np.ndarray, face_px: int) -> None:
+    """A face of ~300 px at 1920x1080 (a visitor under a metre away) is ~20 px in the whole
+    frame as the short-range model sees it, too small, and too large for the search squares:
+    it was found in ~80% of frames. A square tile as tall as the frame, every other frame,
+    shows it at ~36 px."""
+    room = _room(coffee, (1920, 1080))
+    with FaceDetector.from_config(KioskConfig()) as det:
+        for head, (x, y) in zip(heads[:3], [(200, 120), (900, 300), (1500, 150)], strict=True):
+            found_by = None
+            for i in range(6):
+                frame = room.copy()
+                truth = bench_detect.paste(frame, head, face_px, x, y)
+                if any(bench_detect._matches(truth, b) for b in det.detect(frame, i / 30).boxes()):
+                    found_by = i
+                    break
+            det.detect(room, 6 / 30)  # the visitor leaves before the next one comes
+            assert found_by is not None and found_by <= 4, \
+                f"{face_px} px face at {(x, y)} not found in 5 frames"
