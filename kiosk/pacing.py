@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 
 class DrawPacer:
     """Paces the display loop: at once for news, at most at twice `target_fps`, and at least
     at two thirds of it."""
 
-    def __init__(self, target_fps: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, target_fps: float) -> None:
         if target_fps <= 0:
             raise ValueError(f"target_fps must be positive, not {target_fps}")
         self.period = 1.0 / target_fps
-        self._clock = clock
         self._news = threading.Event()
-        self._last_draw = clock()
+        self._last_draw = time.monotonic()
 
     def news(self) -> None:
         """Something new to show (a frame, a label); safe from any thread."""
@@ -37,11 +34,11 @@ class DrawPacer:
         Call once per drawn frame, after drawing. Periods count from the start of the last
         draw, so a slow draw is followed at once by the next and never by a catch-up burst."""
         due = self._last_draw + 1.5 * self.period
-        woke = self._news.wait(max(0.0, due - self._clock()))
+        woke = self._news.wait(max(0.0, due - time.monotonic()))
         if woke:
-            pause = self._last_draw + self.period / 2 - self._clock()
+            pause = self._last_draw + self.period / 2 - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
         self._news.clear()  # what arrives from here on is drawn by the coming frame or the next
-        self._last_draw = self._clock()
+        self._last_draw = time.monotonic()
         return woke
