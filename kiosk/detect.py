@@ -415,7 +415,7 @@ class FaceDetector:
         letterboxed into 128 px, so at 1920x1080 a 300 px face is ~20 px there, too small, and
         too large for the search squares; in a tile it is ~36 px (faces of ~220-540 px at
         1080p, ~145-360 px at 720p). Stills get the whole frame and every tile."""
-        tiles = [] if width < 1.25 * height else self._height_tiles(width, height)
+        tiles = self._height_tiles(width, height)
         if self._sweep_all or not tiles:
             return [None, *tiles]
         self._near_calls += 1
@@ -424,15 +424,18 @@ class FaceDetector:
         return [tiles[(self._near_calls // 2) % len(tiles)]]
 
     def _height_tiles(self, width: int, height: int) -> list[int]:
+        """x offsets of square tiles as tall as a wide frame, covering it; none for a frame
+        too close to square to need them."""
+        if width < 1.25 * height:
+            return []
         count = int(np.ceil(width / height)) + (1 if width % height else 0)
         count = max(2, min(count, 4))
         return [round(i * (width - height) / (count - 1)) for i in range(count)]
 
     def _tile_offsets(self, width: int, height: int) -> list[int | None]:
         """x offsets of square tiles covering a wide frame; [None] means the whole frame."""
-        if not self.tiled or width < 1.25 * height:
-            return [None]
-        return list(self._height_tiles(width, height))
+        tiles = self._height_tiles(width, height) if self.tiled else []
+        return list(tiles) if tiles else [None]
 
     def close(self) -> None:
         for detector in self._detectors:

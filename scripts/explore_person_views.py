@@ -28,9 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from eval_labels import JITTER, figures  # noqa: E402  (the same figures as eval_labels.py)
 from label_faces import all_faces, jittered_boxes  # noqa: E402
-
-JITTER = 20
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,12 @@ CASES: dict[str, tuple[list[ViewSpec], str]] = {
     "logit_average": (SHIPPED, "logits"),
     "prob_average": (SHIPPED, "probs"),
 }
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
 
 
 class ViewLab:
@@ -133,43 +138,33 @@ class ViewLab:
         return out
 
     def cosines(self, views: list[ViewSpec], average: str, temperature: float) -> np.ndarray:
-        def softmax(z: np.ndarray) -> np.ndarray:
-            z = z - z.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            return e / e.sum(axis=1, keepdims=True)
-
         def text(p: np.ndarray) -> np.ndarray:
             e = p @ self.class_text
             return (e / np.linalg.norm(e, axis=1, keepdims=True)) @ self.person_text_t
 
         tempered = [self.logits(v) / temperature for v in views]
         if average == "logits":
-            return text(softmax(np.mean(tempered, axis=0)))
+            return text(_softmax(np.mean(tempered, axis=0)))
         if average == "probs":
-            return text(np.mean([softmax(t) for t in tempered], axis=0))
-        return np.mean([text(softmax(t)) for t in tempered], axis=0)
+            return text(np.mean([_softmax(t) for t in tempered], axis=0))
+        return np.mean([text(_softmax(t)) for t in tempered], axis=0)
 
     def figures(self, views: list[ViewSpec], average: str, temperature: float,
                 logit_scale: float = 3.0) -> dict[str, float]:
         cos = self.cosines(views, average, temperature)
         base = cos[0::JITTER + 1]
         mean, sd = base[self.reference].mean(axis=0), base[self.reference].std(axis=0) + 1e-4
-        z = (cos - mean) / sd * logit_scale
-        z -= z.max(axis=1, keepdims=True)
-        probs = np.exp(z)
-        probs /= probs.sum(axis=1, keepdims=True)
+        probs = _softmax((cos - mean) / sd * logit_scale)
         top = [ranked[0][0] for ranked in self.vocabulary.top_k(probs, 1)]
-        faces = len(base)
         top1 = top[0::JITTER + 1]
         shares = np.array([Counter(top[i * (JITTER + 1) + 1:(i + 1) * (JITTER + 1)])
-                           .most_common(1)[0][1] / JITTER for i in range(faces)])
-        p = np.array(list(Counter(top1).values()), float) / faces
-        return {"faces": faces, "distinct": len(p), "most_common_share": round(p.max(), 4),
-                "effective_labels": round(float(np.exp(-(p * np.log(p)).sum())), 2),
-                "jitter_mode_share": round(float(shares.mean()), 4),
-                "heldout_jitter_mode_share": round(float(shares[~self.reference].mean()), 4),
-                "pixels_vs_shipped": round(sum(v.pixels for v in views)
-                                           / sum(v.pixels for v in SHIPPED), 2)}
+                           .most_common(1)[0][1] / JITTER for i in range(len(top1))])
+        values = figures(top1, list(shares), crop_ms=[])
+        del values["crop_ms_p50"]  # no timing here: the backbone runs in batches
+        values["heldout_jitter_mode_share"] = round(float(shares[~self.reference].mean()), 4)
+        values["pixels_vs_shipped"] = round(sum(v.pixels for v in views)
+                                            / sum(v.pixels for v in SHIPPED), 2)
+        return values
 
 
 def main(argv: list[str] | None = None) -> int:
