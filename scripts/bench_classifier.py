@@ -7,7 +7,10 @@ Prints one key=value line per batch size (`case=batch_1 ...`), after `#` comment
   .venv/bin/python scripts/bench_classifier.py --providers cpu --threads 2
 
 Times include preprocessing (resize, normalise) of real face-sized crops, as the kiosk does;
-per-crop time at batch 8 is the batch time / 8.
+per-crop time at batch 8 is the batch time / 8. `case=mixed_1to4` is the kiosk's pattern (batches
+of 1, 3, 2, 4 crops in turn, as newcomers arrive): time per batch. On a GPU every batch runs
+padded to the batch size (one input shape; see PersonClassifier.fixed_batch); `--no-fixed-batch`
+turns that off, to see what it saves.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--no-fixed-batch", action="store_true",
+                    help="give the GPU each batch at its own size (the old behaviour)")
     args = ap.parse_args(argv)
 
     rss0 = rss_mb()
@@ -76,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     clf = PersonClassifier(args.model_dir, providers=args.providers.split(","),
                            threads=args.threads, batch_size=8)
     load_s = time.perf_counter() - t0
+    if args.no_fixed_batch:
+        clf.fixed_batch = False
     import onnxruntime as ort
 
     print(f"# model {clf.manifest.name} ({clf.manifest.model_file}, "
@@ -93,6 +100,18 @@ def main(argv: list[str] | None = None) -> int:
               f"per_crop_ms_p50={np.percentile(ms, 50):.2f} "
               f"per_crop_ms_p99={np.percentile(ms, 99):.2f} runs={args.runs} "
               f"rss_mb={rss_mb():.0f}", flush=True)
+    mixed = [sample[:n] for n in (1, 3, 2, 4)]
+    for batch in mixed * max(1, args.warmup // 4):
+        clf.predict_proba(batch)
+    ms = []
+    for i in range(args.runs):
+        t0 = time.perf_counter()
+        clf.predict_proba(mixed[i % len(mixed)])
+        ms.append((time.perf_counter() - t0) * 1000.0)
+    print(f"case=mixed_1to4 provider={clf.provider} fixed_batch={clf.fixed_batch} "
+          f"per_batch_ms_p50={np.percentile(ms, 50):.2f} "
+          f"per_batch_ms_p99={np.percentile(ms, 99):.2f} runs={args.runs} "
+          f"rss_mb={rss_mb():.0f}", flush=True)
     clf.close()
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kiosk.classify import providers
@@ -73,3 +74,34 @@ def test_tensorrt_options_have_a_dynamic_batch_profile(tmp_path: Path) -> None:
     assert opts["trt_engine_cache_path"] == str(tmp_path)
     assert providers.provider_options("CPUExecutionProvider", cache_dir=None, input_name="x",
                                       input_shape=(3, 8, 8), max_batch=1) == {}
+
+
+def test_a_gpu_session_always_sees_one_batch_shape() -> None:
+    """On a GPU, batches of 1..batch_size crops all run as batch_size (zero-padded), since
+    onnxruntime's CUDA provider re-plans every convolution when the shape changes; the
+    labels are the ones the unpadded batches give. Checked here on the CPU session by turning
+    the padding on (the CI has no GPU; README "On a GPU" has the H200 figures)."""
+    from skimage import data
+
+    astronaut = data.astronaut()
+    crops = [astronaut[60:300, 150:330], astronaut[:256, :256], astronaut[200:, 100:400]]
+    with PersonClassifier(MODEL_DIR, providers=("cpu",), batch_size=4) as clf:
+        assert not clf.fixed_batch  # the CPU pays per crop: no padding there
+        plain = clf.predict_proba(crops)
+        clf.fixed_batch = True
+        shapes: list[tuple[int, ...]] = []
+        session = clf._session
+        real_run = session.run
+
+        class Recording:  # the real session, remembering the batch shapes it is given
+            def run(self, names, feeds):  # noqa: ANN001, ANN201
+                shapes.extend(v.shape for v in feeds.values())
+                return real_run(names, feeds)
+
+        clf._session = Recording()
+        padded = [clf.predict_proba(crops[:n]) for n in (1, 2, 3)]
+        clf._session = session
+    assert {s[0] for s in shapes} == {4}
+    for n, probs in zip((1, 2, 3), padded, strict=True):
+        assert probs.shape == (n, len(clf.wnids))
+        np.testing.assert_allclose(probs, plain[:n], rtol=1e-4, atol=1e-6)

@@ -117,6 +117,11 @@ class PersonClassifier:
             self.provider_note: str = note or "CPU requested"
         else:
             self.provider_note = "" if not note else f"skipped {note}"
+        # On a GPU every run gets the same input shape: onnxruntime's CUDA provider (1.20+,
+        # microsoft/onnxruntime#23006) re-plans its convolutions whenever the batch size differs
+        # from the last run's, and batches of 1, 3, 2... made a newcomer's first label take
+        # 0.5-1 s on an H200 (README "On a GPU"). Padding to batch_size costs ~7 ms there.
+        self.fixed_batch: bool = self.provider != "CPUExecutionProvider"
         log.info("classifier %s on %s%s", self.manifest.name, self.provider,
                  f" ({self.provider_note})" if self.provider_note else "")
 
@@ -152,7 +157,8 @@ class PersonClassifier:
     def _warm_up(self) -> None:
         h, w = self.manifest.input_size
         try:
-            out = self._run(np.zeros((1, 3, h, w), np.float32), [self.manifest.outputs.probs])[0]
+            out = self._run_batch(np.zeros((1, 3, h, w), np.float32),
+                                  [self.manifest.outputs.probs])[0]
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -171,6 +177,14 @@ class PersonClassifier:
             raise RuntimeError("classifier is closed")
         return session.run(names, {self.manifest.input_name: batch})
 
+    def _run_batch(self, batch: np.ndarray, names: list[str]) -> list[np.ndarray]:
+        """One batch of at most batch_size; padded with zeros to batch_size on a GPU."""
+        n = len(batch)
+        if self.fixed_batch and n < self.batch_size:
+            pad = np.zeros((self.batch_size - n, *batch.shape[1:]), batch.dtype)
+            return [out[:n] for out in self._run(np.concatenate([batch, pad]), names)]
+        return self._run(batch, names)
+
     def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """RGB uint8 crops of any size -> the (N, 3, H, W) float32 input the model expects."""
         return preprocess(crops, self.manifest)
@@ -184,7 +198,7 @@ class PersonClassifier:
         parts: list[list[np.ndarray]] = [[] for _ in names]
         for start in range(0, len(crops), self.batch_size):
             batch = self.preprocess(crops[start:start + self.batch_size])
-            for i, arr in enumerate(self._run(batch, names)):
+            for i, arr in enumerate(self._run_batch(batch, names)):
                 parts[i].append(np.asarray(arr, np.float32))
         return [np.concatenate(p, axis=0) for p in parts]
 
