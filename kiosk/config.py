@@ -111,9 +111,9 @@ class DetectorConfig(_Strict):
         640, description="Frames are downscaled to this width for detection (speed)."
     )
     search_tile_px: Annotated[int, Field(ge=0)] = Field(
-        320, description="Side (source pixels, whatever the resolution) of the fine squares the "
-        "full-range model searches for distant faces (~30-130 px), alternating with coarse "
-        "squares 1.5 times as wide (~40-190 px), a few squares a frame in turn; nearer faces are "
+        256, description="Side (source pixels, whatever the resolution) of the fine squares the "
+        "full-range model searches for distant faces (~21-105 px), alternating with coarse "
+        "squares 1.5 times as wide (~32-155 px), a few squares a frame in turn; nearer faces are "
         "found by one pass over the whole frame. Every face is then confirmed by the "
         "short-range model (confirm_min_confidence). 0: the old tiled pass only (faces under "
         "~100 px at 720p, ~150 px at 1080p are missed)."

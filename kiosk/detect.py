@@ -9,8 +9,8 @@ at 720p, ~220-540 px at 1080p, which the search squares below are too small for)
 ones are searched for:
 
 - Search: the full-range model (192x192 input, faces of 8-40% of it) looks at squares of a
-  fixed size in source pixels whatever the resolution (`search_tile_px` 320: faces of
-  ~30-130 px; and coarse squares 1.5x wider: ~40-190 px), two squares a frame, alternately
+  fixed size in source pixels whatever the resolution (`search_tile_px` 256: faces of
+  ~21-105 px; and coarse squares 1.5x wider: ~32-155 px), two squares a frame, alternately
   coarse and fine. Squares are taken in order of how long ago they were searched, weighted
   by how much of each moved since last frame (`search_motion_weight`): visitors move, walls
   do not, so a newcomer is found in a frame or two; a still scene is swept in turn.
@@ -335,7 +335,7 @@ class FaceDetector:
 
     def _search_regions(self, width: int, height: int) -> list[tuple[int, int, int]]:
         """This frame's squares (x0, y0, side): alternately the next coarse square (faces of
-        ~40-190 px) and the next fine one (faces of ~30-130 px), in turn across frames."""
+        ~32-155 px) and the next fine one (faces of ~21-105 px), in turn across frames."""
         side = min(self._config.search_tile_px, width, height)
         fine = _grid(width, height, side)
         large = int(min(LARGE_TILE_FACTOR * self._config.search_tile_px, width, height))

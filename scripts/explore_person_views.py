@@ -55,8 +55,13 @@ def window(input_px: int, size: int, where: str, mirrored: bool = False,
     return ViewSpec(input_px, top, left, size, mirrored, resize_to)
 
 
-SHIPPED = [window(176, 160, "C"), window(176, 160, "C", True), window(176, 160, "TL"),
-           window(176, 160, "BR", True)]
+def four(input_px: int, size: int) -> list[ViewSpec]:
+    """The shipped view pattern (centre, centre mirrored, top-left, bottom-right mirrored)."""
+    return [window(input_px, size, "C"), window(input_px, size, "C", True),
+            window(input_px, size, "TL"), window(input_px, size, "BR", True)]
+
+
+SHIPPED = four(176, 160)
 WHOLE_144 = [window(176, 176, "C", resize_to=144), window(176, 176, "C", True, 144)]
 # name: (views, how views are averaged: "cosine" as shipped, "logits" or "probs" before the text)
 CASES: dict[str, tuple[list[ViewSpec], str]] = {
@@ -66,6 +71,13 @@ CASES: dict[str, tuple[list[ViewSpec], str]] = {
     "six_windows": (SHIPPED + [window(176, 160, "TR", True), window(176, 160, "BL")], "cosine"),
     "logit_average": (SHIPPED, "logits"),
     "prob_average": (SHIPPED, "probs"),
+    # second round: larger views at two close scales (models/README.md)
+    "four_184_168": (four(184, 168), "cosine"),
+    "four_192_176": (four(192, 176), "cosine"),
+    "eight_small_scales": (four(160, 144) + four(168, 152), "logits"),
+    "six_two_scales": (four(184, 168) + four(192, 176)[:2], "logits"),
+    "eight_176_184": (four(176, 160) + four(184, 168), "logits"),
+    "eight_184_192": (four(192, 176) + four(184, 168), "logits"),
 }
 
 
