@@ -3,10 +3,10 @@
 #
 #   scripts/bench_gpu.sh [OUT_DIR]        # PY=python3 to use another interpreter than .venv's
 #
-# Prints which provider the kiosk chose and why, then bench_classifier (3 runs on the best
-# provider, 1 with --no-fixed-batch to show what one input shape saves, 1 on the CPU for
-# comparison on the same machine), bench_kiosk (3 runs, 5 s of steady
-# state per case instead of 15, to keep the GPU lease short), bench_detect (1 run: detection is
+# Prints `kiosk doctor` (which provider the kiosk chose, and why), then bench_classifier (3
+# runs on the best provider, 1 with --no-fixed-batch to show what one input shape saves, 1 on
+# the CPU for comparison on the same machine), bench_kiosk (3 runs, 5 s of steady state per
+# case instead of 15, to keep the GPU lease short), bench_detect (1 run: detection is
 # MediaPipe on the CPU; its recall does not depend on the GPU). Each output is also saved
 # under OUT_DIR. Stops nothing it did not start; starts nothing that outlives it.
 set -u
@@ -25,12 +25,6 @@ run() {  # run NAME CMD...: print and save one benchmark's output
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1
 grep -m1 "model name" /proc/cpuinfo; nproc
-"$PY" - <<'EOF'
-import onnxruntime as ort
-from kiosk.classify.providers import choose_providers
-choice = choose_providers()
-print(f"onnxruntime {ort.__version__}: requested {choice.providers} {choice.reason or ''}")
-EOF
 run doctor "$PY" -m kiosk doctor
 for i in 1 2 3; do run "classifier_best_$i" "$PY" scripts/bench_classifier.py; done
 run classifier_no_fixed_batch "$PY" scripts/bench_classifier.py --no-fixed-batch

@@ -105,3 +105,17 @@ def test_a_gpu_session_always_sees_one_batch_shape() -> None:
     for n, probs in zip((1, 2, 3), padded, strict=True):
         assert probs.shape == (n, len(clf.wnids))
         np.testing.assert_allclose(probs, plain[:n], rtol=1e-4, atol=1e-6)
+
+
+def test_the_configured_batch_size_is_the_classifiers() -> None:
+    """`classifier.batch_size` sizes the worker's GPU batches, the TensorRT profile and the
+    padding alike (before, the classifier kept its own 8 whatever the config said)."""
+    from kiosk.classify.loading import load_model_parts
+    from kiosk.config import load_config
+
+    config = load_config(None, ["classifier.batch_size=4", 'classifier.providers=["cpu"]'])
+    parts = load_model_parts(config)
+    try:
+        assert parts.classifier.batch_size == 4
+    finally:
+        parts.close()

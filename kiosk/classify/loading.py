@@ -58,7 +58,7 @@ def load_model_parts(config: KioskConfig) -> ModelParts:
         config.resolve(cls_cfg.model_dir), providers=cls_cfg.providers,
         threads=classifier_threads(cls_cfg.threads,
                                    workers=classifier_workers(cls_cfg.workers, on_cpu=True)),
-        verify_checksum=cls_cfg.verify_checksum,
+        verify_checksum=cls_cfg.verify_checksum, batch_size=cls_cfg.batch_size,
     )
     try:
         vocabulary = Vocabulary.from_config(
