@@ -177,6 +177,11 @@ class ClassifierConfig(_Strict):
     """The person-subtree model."""
 
     model_dir: Path = Field(Path("models/person_effnet"), description="Folder with model+manifest.")
+    gpu_model_dir: Path | None = Field(
+        Path("models/person_steady"), description="The model used instead when a GPU provider "
+        "loads: the same backbone and prior with six views at two scales, steadier labels for "
+        "1.8x the backbone's work (free on a GPU, too slow for first labels on 2 CPU cores). "
+        "Built from model_dir by scripts/setup.sh; null: model_dir everywhere.")
     providers: list[Literal["tensorrt", "cuda", "cpu"]] = Field(
         ["tensorrt", "cuda", "cpu"], description="Execution providers in order of preference."
     )

@@ -321,9 +321,14 @@ def check_classifier(cfg: KioskConfig) -> tuple[list[Check], tuple[str, ...] | N
     """Load the model as the kiosk does (manifest, size, sha256, session, warm-up)."""
     from kiosk.classify.classifier import PersonClassifier
     from kiosk.classify.errors import ModelError
+    from kiosk.classify.loading import model_dir_for
+    from kiosk.classify.providers import choose_providers
 
     ccfg = cfg.classifier
-    model_dir = cfg.resolve(ccfg.model_dir)
+    try:
+        model_dir = model_dir_for(cfg, choose_providers(ccfg.providers))
+    except ValueError:  # an unknown provider: the classifier below names it
+        model_dir = cfg.resolve(ccfg.model_dir)
     if not model_dir.is_dir():
         return [Check("FAIL", "classifier", f"classifier.model_dir: {model_dir} not found")], None
     started = time.monotonic()

@@ -40,3 +40,8 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+
+# The GPU's person model (classifier.gpu_model_dir): the shipped one with six views at two
+# scales, built from it by graph surgery (a few seconds, nothing downloaded), again whenever
+# the shipped model changes.
+.venv/bin/python scripts/build_person_head.py --view-set steady --out-dir models/person_steady --if-stale

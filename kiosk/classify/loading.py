@@ -6,11 +6,14 @@ reported as one clear error with a non-zero exit, never as a half-working kiosk.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from kiosk.classify.classifier import PersonClassifier
 from kiosk.classify.labeller import Labeller
+from kiosk.classify.providers import NAMES, ProviderChoice, choose_providers
 from kiosk.config import KioskConfig
 from kiosk.labels.taxonomy import Taxonomy
 from kiosk.labels.vocabulary import Vocabulary
@@ -26,6 +29,8 @@ class ModelParts:
     def close(self) -> None:
         self.classifier.close()
 
+
+log = logging.getLogger(__name__)
 
 CPU_WORKERS = 2  # newcomers' crops classified two at a time (issue 9: first labels)
 
@@ -51,15 +56,43 @@ def classifier_threads(configured: int, cpu_count: int | None = None,
     return max(1, (cores - 2) // max(1, workers))
 
 
+def model_dir_for(config: KioskConfig, choice: ProviderChoice) -> Path:
+    """classifier.gpu_model_dir when a GPU provider is usable and that model is built, else
+    classifier.model_dir. The steadier six-view head costs 1.8x the backbone's work: nothing on
+    a GPU, but on 2 CPU cores it would double four newcomers' first labels (models/README.md)."""
+    cls_cfg = config.classifier
+    if cls_cfg.gpu_model_dir is None or choice.providers[0] == NAMES["cpu"]:
+        return config.resolve(cls_cfg.model_dir)
+    gpu_dir = config.resolve(cls_cfg.gpu_model_dir)
+    if not (gpu_dir / "manifest.json").is_file():
+        log.warning("classifier.gpu_model_dir %s is not built (scripts/setup.sh builds it); "
+                    "using %s on the GPU", gpu_dir, cls_cfg.model_dir)
+        return config.resolve(cls_cfg.model_dir)
+    return gpu_dir
+
+
 def load_model_parts(config: KioskConfig) -> ModelParts:
     cls_cfg = config.classifier
     taxonomy = Taxonomy.load(config.resolve(config.vocabulary.labels_dir))
-    classifier = PersonClassifier(
-        config.resolve(cls_cfg.model_dir), providers=cls_cfg.providers,
-        threads=classifier_threads(cls_cfg.threads,
-                                   workers=classifier_workers(cls_cfg.workers, on_cpu=True)),
-        verify_checksum=cls_cfg.verify_checksum, batch_size=cls_cfg.batch_size,
-    )
+    try:
+        model_dir = model_dir_for(config, choose_providers(cls_cfg.providers))
+    except ValueError:  # an unknown provider: PersonClassifier says so, naming the manifest
+        model_dir = config.resolve(cls_cfg.model_dir)
+
+    def open_classifier(folder: Path) -> PersonClassifier:
+        return PersonClassifier(
+            folder, providers=cls_cfg.providers,
+            threads=classifier_threads(cls_cfg.threads,
+                                       workers=classifier_workers(cls_cfg.workers, on_cpu=True)),
+            verify_checksum=cls_cfg.verify_checksum, batch_size=cls_cfg.batch_size)
+
+    classifier = open_classifier(model_dir)
+    cpu_model_dir = config.resolve(cls_cfg.model_dir)
+    if classifier.provider == NAMES["cpu"] and model_dir != cpu_model_dir:
+        log.warning("the GPU session failed (%s); the CPU gets %s, not %s",
+                    classifier.provider_note, cpu_model_dir, model_dir)
+        classifier.close()
+        classifier = open_classifier(cpu_model_dir)
     try:
         vocabulary = Vocabulary.from_config(
             config.vocabulary, taxonomy, classifier.wnids, resolve=config.resolve

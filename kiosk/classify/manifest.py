@@ -104,9 +104,13 @@ class Head(_Strict):
         False, description="The graph averages each crop with its mirror image.")
     view_window: int | None = Field(
         None, description="Test-time views: the side in pixels of each window of the input.")
-    views: list[tuple[int, int, bool]] = Field(
+    views: list[tuple[int, int, bool] | tuple[int, int, bool, int, int]] = Field(
         [], description="Test-time views the graph averages: (top, left, mirrored) of each "
-        "window; empty = the whole input once.")
+        "window, or (top, left, mirrored, window, scale) where a view has its own window side "
+        "and the input is first resized to `scale` px (0: not); empty = the whole input once.")
+    view_average: Literal["cosine", "logits"] = Field(
+        "cosine", description="What the graph averages over the views: the person synsets' "
+        "cosines, or the ImageNet-1k logits before the softmax.")
     prior: Prior | None = None
     trained_on: TrainedOn | None = None
 

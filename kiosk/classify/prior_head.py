@@ -36,11 +36,22 @@ _KEEP = ("head/class_text", "head/person_text_t")
 
 @dataclass(frozen=True)
 class View:
-    """One test-time view: the window x[:, :, top:top+size, left:left+size], maybe mirrored."""
+    """One test-time view: the window x[:, :, top:top+size, left:left+size], maybe mirrored.
+
+    `window` 0 is the head's window; `scale` > 0 resizes the input to that side first (bilinear,
+    in the graph), so one head can see the crop at two close resolutions."""
 
     top: int
     left: int
     mirrored: bool = False
+    window: int = 0
+    scale: int = 0
+
+    def side(self, input_size: int) -> int:
+        return self.scale or input_size
+
+    def size(self, window: int) -> int:
+        return self.window or window
 
 
 def views_for(input_size: int, window: int, count: int) -> list[View]:
@@ -56,6 +67,21 @@ def views_for(input_size: int, window: int, count: int) -> list[View]:
         c, o = (input_size - window) // 2, input_size - window
         return [View(c, c), View(c, c, True), View(0, 0), View(o, o, True)]
     raise ValueError(f"no view set of {count} windows of {window} px in {input_size} px")
+
+
+STEADY_INPUT = 192
+
+
+def steady_views() -> list[View]:
+    """Six views at two close scales, for a 192 px input (`--view-set steady`): the four-view
+    pattern with 168 px windows of the input resized to 184 px, plus the 176 px centre window
+    of the input itself and its mirror. Averaged as ImageNet-1k logits, the set measured
+    steadiest per backbone pixel (models/README.md; 1.7x the pixels of the four 160 px views)."""
+    c, o = (184 - 168) // 2, 184 - 168
+    small = [View(c, c, False, 168, 184), View(c, c, True, 168, 184), View(0, 0, False, 168, 184),
+             View(o, o, True, 168, 184)]
+    m = (STEADY_INPUT - 176) // 2
+    return small + [View(m, m, False, 176), View(m, m, True, 176)]
 
 
 def backbone_of(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str, str, str]:
@@ -74,7 +100,12 @@ def backbone_of(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str, str, str]
     logits_in = p1k.input[0]
     if "head/temperature" in nodes:  # this module's head: softmax(logits / T)
         logits_in = nodes["head/temperature"].input[0]
-    emb = nodes.get("head/embedding") or nodes.get("head/embedding_pairs")
+    if "head/logits_views" in nodes:  # views averaged as logits
+        logits_in = nodes["head/logits_views"].input[0]
+    if "head/logits_concat" in nodes:  # views of two window sizes: the first backbone's
+        logits_in = nodes["head/logits_concat"].input[0]
+    emb = (nodes.get("head/features_concat") or nodes.get("head/embedding")
+           or nodes.get("head/embedding_pairs"))
     if emb is None:
         raise ValueError("model has no head/embedding node naming the backbone features")
     features = emb.input[0]
@@ -96,10 +127,13 @@ def backbone_of(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str, str, str]
 def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str,
                    features: str, feat_dim: int, temperature: float, views: list[View],
                    input_size: int, window: int, prior_mean: np.ndarray, prior_sd: np.ndarray,
-                   logit_scale: float) -> onnx.ModelProto:
+                   logit_scale: float, average: str = "cosine") -> onnx.ModelProto:
     """The backbone (as from backbone_of) with this head; outputs probs, logits, embedding.
 
-    The graph's input is input_size square; the backbone sees `views` (window square each)."""
+    The graph's input is input_size square; the backbone sees `views` (window square each, or
+    their own window and scale). Views of one window size go through the backbone as one
+    batch; a second window size gets a copy of the backbone's nodes (the weights are shared).
+    `average`: "cosine" averages the views' cosines, "logits" their ImageNet-1k logits."""
     out = onnx.ModelProto()
     out.CopyFrom(backbone)
     g = out.graph
@@ -109,9 +143,12 @@ def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str
         raise ValueError(f"prior mean and sd must be ({classes},)")
     if temperature <= 0 or np.any(prior_sd <= 0):
         raise ValueError("temperature and prior sd must be positive")
-    if not views or any(v.top < 0 or v.left < 0 or max(v.top, v.left) + window > input_size
+    if average not in ("cosine", "logits"):
+        raise ValueError(f"average must be cosine or logits, not {average!r}")
+    if not views or any(v.top < 0 or v.left < 0 or v.scale < 0
+                        or max(v.top, v.left) + v.size(window) > v.side(input_size)
                         for v in views):
-        raise ValueError(f"views must be windows of {window} px inside {input_size} px")
+        raise ValueError(f"views must be windows inside the {input_size} px input (or its scale)")
     if len(views) == 1 and (window != input_size or views[0] != View(0, 0)):
         raise ValueError("a single view must be the whole input, unmirrored")
     many = len(views) > 1
@@ -125,14 +162,44 @@ def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str
         numpy_helper.from_array(np.array(logit_scale, np.float32), _SCALE),
     ])
     nodes: list[onnx.NodeProto] = []
+    logits_all, features_all = logits_1k, features
     if many:
-        first = _view_nodes(g, input_name, views, window, classes, feat_dim)
+        backbone_nodes = []  # copied before the views are wired in below
+        for n in g.node:
+            backbone_nodes.append(onnx.NodeProto())
+            backbone_nodes[-1].CopyFrom(n)
+        first, stacks = _view_nodes(g, input_name, views, window, input_size, classes, feat_dim,
+                                    average)
         for n in g.node:  # the backbone now sees the views stacked on the batch axis
-            n.input[:] = ["head/views" if i == input_name else i for i in n.input]
+            n.input[:] = [stacks[0] if i == input_name else i for i in n.input]
         for offset, node in enumerate(first):  # before the backbone: nodes stay sorted
             g.node.insert(offset, node)
+        copies = [_backbone_copy(backbone_nodes, input_name, stack, f"head/backbone{k}/")
+                  for k, stack in enumerate(stacks[1:], start=1)]
+        for copy in copies:
+            g.node.extend(copy)
+        if copies:  # each backbone's outputs, in the views' order
+            prefixes = [""] + [f"head/backbone{k}/" for k in range(1, len(stacks))]
+            logits_all, features_all = "head/logits_all", "head/features_all"
+            nodes += [
+                helper.make_node("Concat", [p + logits_1k for p in prefixes], [logits_all],
+                                 axis=0, name="head/logits_concat"),
+                helper.make_node("Concat", [p + features for p in prefixes], [features_all],
+                                 axis=0, name="head/features_concat"),
+            ]
+    tempered_from = logits_all
+    if many and average == "logits":
+        g.initializer.append(numpy_helper.from_array(
+            np.array([len(views), -1, 1000], np.int64), "head/views_shape_1k"))
+        nodes += [
+            helper.make_node("Reshape", [logits_all, "head/views_shape_1k"],
+                             ["head/logits_views_each"], name="head/logits_views"),
+            helper.make_node("ReduceMean", ["head/logits_views_each"], ["head/logits_mean"],
+                             axes=[0], keepdims=0, name="head/logits_mean"),
+        ]
+        tempered_from = "head/logits_mean"
     nodes += [
-        helper.make_node("Div", [logits_1k, "head/temperature_value"], ["head/tempered"],
+        helper.make_node("Div", [tempered_from, "head/temperature_value"], ["head/tempered"],
                          name="head/temperature"),
         helper.make_node("Softmax", ["head/tempered"], ["head/p1k_all"], axis=-1,
                          name="head/p1k"),
@@ -143,22 +210,25 @@ def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str
         helper.make_node("MatMul", ["head/semantic_n", "head/person_text_t"],
                          ["head/cosine_each"], name="head/cosine"),
     ]
+    cosine = "head/cosine_each"
     if many:
+        if average == "cosine":
+            nodes += [
+                helper.make_node("Reshape", ["head/cosine_each", "head/views_shape"],
+                                 ["head/cosine_views"], name="head/views_split"),
+                helper.make_node("ReduceMean", ["head/cosine_views"], ["head/cosine_mean"],
+                                 axes=[0], keepdims=0, name="head/views_mean"),
+            ]
+            cosine = "head/cosine_mean"
         nodes += [
-            helper.make_node("Reshape", ["head/cosine_each", "head/views_shape"],
-                             ["head/cosine_views"], name="head/views_split"),
-            helper.make_node("ReduceMean", ["head/cosine_views"], ["head/cosine_mean"],
-                             axes=[0], keepdims=0, name="head/views_mean"),
-            helper.make_node("Reshape", [features, "head/views_shape_f"], ["head/feat_pairs"],
-                             name="head/embedding_pairs"),
+            helper.make_node("Reshape", [features_all, "head/views_shape_f"],
+                             ["head/feat_pairs"], name="head/embedding_pairs"),
             helper.make_node("ReduceMean", ["head/feat_pairs"], [EMBEDDING],
                              axes=[0], keepdims=0, name="head/embedding_mean"),
         ]
-        cosine = "head/cosine_mean"
     else:
         nodes.append(helper.make_node("Identity", [features], [EMBEDDING],
                                       name="head/embedding"))
-        cosine = "head/cosine_each"
     nodes += [
         helper.make_node("Sub", [cosine, PRIOR_MEAN], ["head/centred"], name="head/prior_centre"),
         helper.make_node("Mul", ["head/centred", PRIOR_INV_SD], ["head/z"],
@@ -174,36 +244,86 @@ def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str
 
 
 def _view_nodes(g: onnx.GraphProto, input_name: str, views: list[View], window: int,
-                classes: int, feat_dim: int) -> list[onnx.NodeProto]:
-    """Slice each view out of the input (mirrored by a step -1 slice) and stack them."""
+                input_size: int, classes: int, feat_dim: int, average: str,
+                ) -> tuple[list[onnx.NodeProto], list[str]]:
+    """Slice each view out of the input (or out of the input resized to the view's scale;
+    mirrored by a step -1 slice) and stack the views of each window size: (nodes, stacks),
+    one stack per window size in the order the views name them ("head/views" first)."""
     count = len(views)
+    if average == "cosine":
+        g.initializer.append(
+            numpy_helper.from_array(np.array([count, -1, classes], np.int64), "head/views_shape"))
     g.initializer.extend([
-        numpy_helper.from_array(np.array([count, -1, classes], np.int64), "head/views_shape"),
         numpy_helper.from_array(np.array([count, -1, feat_dim], np.int64), "head/views_shape_f"),
         numpy_helper.from_array(np.array([2, 3], np.int64), "head/hw_axes"),
         numpy_helper.from_array(np.array([-1], np.int64), "head/minus1"),
         numpy_helper.from_array(np.array([-(2**62)], np.int64), "head/very_negative"),
         numpy_helper.from_array(np.array([3], np.int64), "head/width_axis"),
     ])
-    nodes, stacked = [], []
+    nodes: list[onnx.NodeProto] = []
+    sources = {0: input_name, input_size: input_name}
+    for scale in dict.fromkeys(v.scale for v in views if v.scale not in sources):
+        if "head/input_nc" not in {o for n in nodes for o in n.output}:
+            g.initializer.extend([
+                numpy_helper.from_array(np.array([0], np.int64), "head/zero"),
+                numpy_helper.from_array(np.array([2], np.int64), "head/two")])
+            nodes += [
+                helper.make_node("Shape", [input_name], ["head/input_shape"],
+                                 name="head/input_shape"),
+                helper.make_node("Slice", ["head/input_shape", "head/zero", "head/two"],
+                                 ["head/input_nc"], name="head/input_nc")]
+        g.initializer.append(numpy_helper.from_array(np.array([scale, scale], np.int64),
+                                                     f"head/scale{scale}_hw"))
+        nodes += [
+            helper.make_node("Concat", ["head/input_nc", f"head/scale{scale}_hw"],
+                             [f"head/scale{scale}_size"], axis=0, name=f"head/scale{scale}_size"),
+            helper.make_node("Resize", [input_name, "", "", f"head/scale{scale}_size"],
+                             [f"head/scaled{scale}"], mode="linear",
+                             coordinate_transformation_mode="half_pixel",
+                             name=f"head/scale{scale}")]
+        sources[scale] = f"head/scaled{scale}"
+    stacked: dict[int, list[str]] = {}
     for k, v in enumerate(views):
+        size = v.size(window)
         g.initializer.extend([
             numpy_helper.from_array(np.array([v.top, v.left], np.int64), f"head/view{k}_start"),
-            numpy_helper.from_array(np.array([v.top + window, v.left + window], np.int64),
+            numpy_helper.from_array(np.array([v.top + size, v.left + size], np.int64),
                                     f"head/view{k}_end")])
         nodes.append(helper.make_node(
-            "Slice", [input_name, f"head/view{k}_start", f"head/view{k}_end", "head/hw_axes"],
-            [f"head/view{k}"], name=f"head/view{k}"))
+            "Slice", [sources[v.scale], f"head/view{k}_start", f"head/view{k}_end",
+                      "head/hw_axes"], [f"head/view{k}"], name=f"head/view{k}"))
         name = f"head/view{k}"
         if v.mirrored:
             nodes.append(helper.make_node(
                 "Slice", [name, "head/minus1", "head/very_negative", "head/width_axis",
                           "head/minus1"], [f"{name}_mirrored"], name=f"{name}_mirror"))
             name = f"{name}_mirrored"
-        stacked.append(name)
-    nodes.append(helper.make_node("Concat", stacked, ["head/views"], axis=0,
-                                  name="head/views_concat"))
-    return nodes
+        stacked.setdefault(size, []).append(name)
+    stacks = []
+    for k, names in enumerate(stacked.values()):
+        stack = "head/views" if k == 0 else f"head/views{k}"
+        nodes.append(helper.make_node("Concat", names, [stack], axis=0,
+                                      name="head/views_concat" if k == 0
+                                      else f"head/views{k}_concat"))
+        stacks.append(stack)
+    return nodes, stacks
+
+
+def _backbone_copy(backbone_nodes: list[onnx.NodeProto], input_name: str, new_input: str,
+                   prefix: str) -> list[onnx.NodeProto]:
+    """The backbone's nodes again, reading `new_input`: every tensor they make is renamed
+    with `prefix`; the weights (initializers) are shared, so the file barely grows."""
+    made = {o for n in backbone_nodes for o in n.output if o}
+    copies = []
+    for n in backbone_nodes:
+        c = onnx.NodeProto()
+        c.CopyFrom(n)
+        c.name = prefix + (n.name or n.output[0])
+        c.input[:] = [new_input if i == input_name else prefix + i if i in made else i
+                      for i in n.input]
+        c.output[:] = [prefix + o if o else o for o in n.output]
+        copies.append(c)
+    return copies
 
 
 def cosine_model(backbone: onnx.ModelProto, **kwargs: object) -> onnx.ModelProto:
@@ -216,5 +336,6 @@ def cosine_model(backbone: onnx.ModelProto, **kwargs: object) -> onnx.ModelProto
                           **kwargs)  # type: ignore[arg-type]
 
 
-__all__ = ["View", "add_prior_head", "backbone_of", "cosine_model", "views_for", "_static_width",
+__all__ = ["STEADY_INPUT", "View", "add_prior_head", "backbone_of", "cosine_model",
+           "steady_views", "views_for", "_static_width",
            "TensorProto"]
