@@ -111,7 +111,8 @@ class KioskApp:
             labeller.label_crops, batch, on_batch=self._on_batch, on_results=self.pacer.news,
             threads=classifier_workers(config.classifier.workers, on_cpu=on_cpu))
         self.pipeline = Pipeline(config, self.detector.detect, self.worker,
-                                 on_error=self._on_error, on_success=self._on_success)
+                                 on_error=self._on_error, on_success=self._on_success,
+                                 search_paused=getattr(self.detector, "search_paused", None))
         # detection runs on the reader thread, beside drawing (see kiosk/sources/reader.py)
         self.reader = FrameReader(source, threaded=threaded_source, analyse=self.pipeline.analyse,
                                   on_frame=self.pacer.news)

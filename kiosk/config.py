@@ -129,6 +129,11 @@ class DetectorConfig(_Strict):
         "out): visitors move, walls do not, so a newcomer is found sooner, and no square waits "
         "forever. 0: plain turns."
     )
+    search_yields_to_labels: bool = Field(
+        True, description="While a newcomer waits for its first label (at most 0.5 s), no "
+        "square is searched, which leaves those ~10 ms a frame of CPU to the classifier; near "
+        "faces, and faces already found, are still detected every frame."
+    )
     search_min_confidence: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         0.4, description="Score a face found in a search square needs to be looked at again "
         "(low: the confirmation weeds out the full-range model's false finds)."

@@ -12,8 +12,10 @@ ones are searched for:
   fixed size in source pixels whatever the resolution (`search_tile_px` 256: faces of
   ~21-105 px; and coarse squares 1.5x wider: ~32-155 px), two squares a frame, alternately
   coarse and fine. Squares are taken in order of how long ago they were searched, weighted
-  by how much of each moved since last frame (`search_motion_weight`): visitors move, walls
-  do not, so a newcomer is found in a frame or two; a still scene is swept in turn.
+  by how much of each moved since last frame (`search_motion_weight`, on a quarter-size
+  thumbnail): visitors move, walls do not, so a newcomer is found in a frame or two; a still
+  scene is swept in turn. While a newcomer waits for its first label, no square is searched
+  (`search_yields_to_labels`): on 2 cores the classifier needs that CPU more.
 - Confirm: the full-range model boxes a patch of texture every few dozen squares, and the
   short-range model a few times per 1000 frames, so every new face is looked at again by the
   short-range model on a square ~3.3 faces wide around it (where it is reliable), and gets a
@@ -27,6 +29,7 @@ With `search_tile_px: 0` only the old pass runs: tiles of the downscaled frame's
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +49,9 @@ CONFIRM_INPUT_PX = 128  # the short-range model's input
 CONFIRM_FACE_FRACTION = 0.3  # a face is confirmed in a square ~3.3 faces wide, where the
 # short-range model finds real faces (20-50% of its input) almost always and little else
 COARSE_STRIDE = 0.75  # coarse squares at most this many sides apart (a quarter overlap)
-MOTION_LEVEL = 10  # a thumbnail pixel changed by more than this (of 255) counts as motion
+MOTION_LEVEL = 6  # a thumbnail pixel changed by more than this (of 255) counts as motion
+MOTION_THUMB = 4  # motion is measured on a thumbnail 1/this of the frame's width; at 1/8 and
+# 10 levels a distant visitor's sway (a 40 px face moving 1-3 px) went unseen
 LARGE_TILE_FACTOR = 1.5  # the coarse search level's squares are this many fine squares wide
 
 
@@ -157,6 +162,9 @@ class FaceDetector:
         self._frame_no = 0
         self._streaks: list[tuple[Box, int]] = []  # confirmed faces, frames seen running
         self._previous = Detections.empty()
+        # set by the pipeline while a newcomer waits for its first label: no square is
+        # searched then (the classifier gets that CPU); near faces and found ones still are
+        self.search_paused = threading.Event()
 
     def _create(self) -> vision.FaceDetector:
         try:
@@ -285,7 +293,8 @@ class FaceDetector:
         found_rows, found_scores = list(rows), list(scores)
         if self._config.search_motion_weight > 0:
             self._note_motion(image)
-        for x0, y0, side in self._search_regions(w, h):
+        paused = self.search_paused.is_set() and not self._sweep_all
+        for x0, y0, side in [] if paused else self._search_regions(w, h):
             self._search(image, x0, y0, side, found_rows, found_scores)
         order = np.argsort(-np.asarray(found_scores, np.float32), kind="stable")
         candidates = [(found_rows[i], float(found_scores[i])) for i in order]
@@ -357,9 +366,10 @@ class FaceDetector:
         return regions
 
     def _note_motion(self, image: _Pyramid) -> None:
-        """What changed since last frame, on a thumbnail (1/8 size): squares where something
-        moved are searched first (visitors move; walls do not)."""
-        thumb = image.region(0, 0, image.shape[1], image.shape[0], max(1, image.shape[1] // 8))
+        """What changed since last frame, on a thumbnail (1/MOTION_THUMB size): squares where
+        something moved are searched first (visitors move; walls do not)."""
+        thumb = image.region(0, 0, image.shape[1], image.shape[0],
+                             max(1, image.shape[1] // MOTION_THUMB))
         grey = cv2.cvtColor(thumb, cv2.COLOR_RGB2GRAY)
         last, self._thumb = self._thumb, grey
         if last is None or last.shape != grey.shape:
@@ -380,9 +390,9 @@ class FaceDetector:
             age = self._frame_no - self._searched_at.get(tile, -10_000)
             moved = 0.0
             if self._moved is not None:
-                a, b = x0 // 8, y0 // 8
-                c = min(self._moved.shape[1] - 1, (x0 + side) // 8)
-                d = min(self._moved.shape[0] - 1, (y0 + side) // 8)
+                a, b = x0 // MOTION_THUMB, y0 // MOTION_THUMB
+                c = min(self._moved.shape[1] - 1, (x0 + side) // MOTION_THUMB)
+                d = min(self._moved.shape[0] - 1, (y0 + side) // MOTION_THUMB)
                 area = max(1, (c - a) * (d - b))
                 m = self._moved
                 moved = float(m[d, c] - m[b, c] - m[d, a] + m[b, a]) / area

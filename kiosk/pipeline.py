@@ -9,6 +9,7 @@ and the screen keeps showing what it last knew.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 DetectFn = Callable[[np.ndarray, float], Detections]
 
 RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classification
+SEARCH_YIELDS_MAX_S = 0.5  # the search waits this long at most for a newcomer's first label
 MIN_CROP_PX = 8
 
 
@@ -77,9 +79,13 @@ class Pipeline:
 
     def __init__(self, config: KioskConfig, detect: DetectFn, worker: ClassificationWorker,
                  on_error: Callable[[str, BaseException], None] | None = None,
-                 on_success: Callable[[str], None] | None = None) -> None:
+                 on_success: Callable[[str], None] | None = None,
+                 search_paused: threading.Event | None = None) -> None:
         self._config = config
         self._detect = detect
+        # set while a newcomer waits for its first label: the detector's search for distant
+        # faces (~10 ms of a core a frame) then waits, so the classifier gets the CPU sooner
+        self._search_paused = search_paused if config.detector.search_yields_to_labels else None
         self._worker = worker
         self._on_error = on_error
         self._on_success = on_success
@@ -139,6 +145,19 @@ class Pipeline:
         if others_waiting or sum(track.label_votes.values()) >= cls.label_votes:
             return False  # first labels for newcomers come before votes; then the label is fixed
         return track.requested_at is None or now - track.requested_at >= cls.label_vote_interval_s
+
+    def _pause_search_for_newcomers(self, tracks: list[Track], now: float) -> None:
+        """Pause the search while a newcomer's first label is being worked out (on 2 cores a
+        crop competes with detection for the CPU), for SEARCH_YIELDS_MAX_S at most, so a
+        classifier that has stopped answering cannot stop the search for good."""
+        if self._search_paused is None:
+            return
+        waiting = any(t.label is None and t.requested_at is not None
+                      and now - t.requested_at < SEARCH_YIELDS_MAX_S for t in tracks)
+        if waiting:
+            self._search_paused.set()
+        else:
+            self._search_paused.clear()
 
     def _request_face_labels(self, image: np.ndarray, tracks: list[Track], now: float) -> None:
         h, w = image.shape[:2]
@@ -218,7 +237,9 @@ class Pipeline:
             self._scene_label = None
             self._scene_requested_at = None
             self._request_face_labels(image, tracks, now)
+            self._pause_search_for_newcomers(tracks, now)
             return FrameView(image, faces=faces, notice=notice)
+        self._pause_search_for_newcomers([], now)
 
         scene = self._config.scene
         absent_for = now - self._last_face_at

@@ -226,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faces-per-frame", type=int, default=2)
     parser.add_argument("--empty-clips", type=int, default=36)
     parser.add_argument("--clip-frames", type=int, default=CLIP_FRAMES)
+    parser.add_argument("--seed", type=int, default=9,
+                        help="another draw of backgrounds, positions and sizes' order")
     parser.add_argument("--resolutions", nargs="+", default=list(RESOLUTIONS),
                         choices=list(RESOLUTIONS))
     parser.add_argument("--sizes", nargs="+", type=int, default=list(FACE_SIZES),
@@ -242,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             result = run_resolution(name, RESOLUTIONS[name], detector, heads, backgrounds,
                                     args.clips_per_size, args.faces_per_frame,
                                     args.empty_clips, args.clip_frames,
-                                    sizes=tuple(args.sizes))
+                                    seed=args.seed, sizes=tuple(args.sizes))
         print(format_line(result), flush=True)
     return 0
 

@@ -111,3 +111,22 @@ def test_a_visitor_close_to_a_1080p_camera_is_found_at_once(
             det.detect(room, 6 / 30)  # the visitor leaves before the next one comes
             assert found_by is not None and found_by <= 4, \
                 f"{face_px} px face at {(x, y)} not found in 5 frames"
+
+
+def test_a_paused_search_searches_no_square_but_keeps_found_faces(
+        heads: list[bench_detect.Head], coffee: np.ndarray) -> None:
+    """While a newcomer waits for a label the search squares wait (kiosk/pipeline.py); a face
+    already found is still followed every frame."""
+    room = _room(coffee, (1920, 1080))
+    with FaceDetector.from_config(KioskConfig()) as det:
+        seen = []
+        for i in range(14):
+            if i == 8:
+                det.search_paused.set()
+                calls = det._calls
+            frame = room.copy()
+            truth = bench_detect.paste(frame, heads[0], 80, 1400 + round(3 * np.sin(i / 5)), 700)
+            seen.append(any(bench_detect._matches(truth, b)
+                            for b in det.detect(frame, i / 30).boxes()))
+        assert det._calls == calls  # no square searched in the 6 paused frames
+        assert all(seen[8:]), seen

@@ -120,3 +120,33 @@ def test_one_vote_means_the_first_label_only(labels) -> None:
     assert len(worker.asked) == 1 and track.label == labels[2]
 
 
+
+
+def test_the_search_waits_while_a_newcomer_waits_for_a_first_label(labels) -> None:
+    """On 2 cores a newcomer's crop competes with the search for distant faces: the pipeline
+    pauses the search from its request until its first label, for 0.5 s at most."""
+    import threading
+
+    paused = threading.Event()
+    box = np.asarray([ASTRONAUT_FACE], np.float32)
+    worker = _Worker()
+    pipe = Pipeline(KioskConfig(), lambda image, now: Detections(box, np.ones(1, np.float32)),
+                    worker, search_paused=paused)
+    _frame(pipe, 0.0, 1)
+    assert len(worker.asked) == 1 and paused.is_set()
+    track = pipe.tracker.tracks[0]
+    pipe._vote(track, labels[0], 0.05)
+    _frame(pipe, 0.06, 2)
+    assert not paused.is_set()  # labelled: the search goes on (votes do not pause it)
+    track.label = None  # a face whose label never comes (a stuck classifier)
+    track.requested_at = 0.1
+    _frame(pipe, 0.2, 3)
+    assert paused.is_set()
+    _frame(pipe, 0.65, 4)
+    assert not paused.is_set()  # at most SEARCH_YIELDS_MAX_S
+    off = KioskConfig.model_validate({"detector": {"search_yields_to_labels": False}})
+    still = threading.Event()
+    pipe = Pipeline(off, lambda image, now: Detections(box, np.ones(1, np.float32)),
+                    _Worker(), search_paused=still)
+    _frame(pipe, 0.0, 1)
+    assert not still.is_set()
