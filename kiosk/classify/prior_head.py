@@ -262,16 +262,16 @@ def _view_nodes(g: onnx.GraphProto, input_name: str, views: list[View], window: 
     ])
     nodes: list[onnx.NodeProto] = []
     sources = {0: input_name, input_size: input_name}
-    for scale in dict.fromkeys(v.scale for v in views if v.scale not in sources):
-        if "head/input_nc" not in {o for n in nodes for o in n.output}:
-            g.initializer.extend([
-                numpy_helper.from_array(np.array([0], np.int64), "head/zero"),
-                numpy_helper.from_array(np.array([2], np.int64), "head/two")])
-            nodes += [
-                helper.make_node("Shape", [input_name], ["head/input_shape"],
-                                 name="head/input_shape"),
-                helper.make_node("Slice", ["head/input_shape", "head/zero", "head/two"],
-                                 ["head/input_nc"], name="head/input_nc")]
+    scales = [s for s in dict.fromkeys(v.scale for v in views) if s not in sources]
+    if scales:  # Resize's output size: the input's (batch, channels) and the scale's side
+        g.initializer.extend([
+            numpy_helper.from_array(np.array([0], np.int64), "head/zero"),
+            numpy_helper.from_array(np.array([2], np.int64), "head/two")])
+        nodes += [
+            helper.make_node("Shape", [input_name], ["head/input_shape"], name="head/input_shape"),
+            helper.make_node("Slice", ["head/input_shape", "head/zero", "head/two"],
+                             ["head/input_nc"], name="head/input_nc")]
+    for scale in scales:
         g.initializer.append(numpy_helper.from_array(np.array([scale, scale], np.int64),
                                                      f"head/scale{scale}_hw"))
         nodes += [
