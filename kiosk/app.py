@@ -108,7 +108,7 @@ class KioskApp:
         batch = config.classifier.cpu_batch_size if on_cpu else config.classifier.batch_size
         self.pacer = DrawPacer(config.display.target_fps)
         self.worker = ClassificationWorker(
-            labeller.label_crops, batch, on_batch=self._on_batch, on_results=self.pacer.news,
+            labeller.label_crops, batch, on_batch=self._on_batch, on_results=self.pacer.label_news,
             threads=classifier_workers(config.classifier.workers, on_cpu=on_cpu))
         self.pipeline = Pipeline(config, self.detector.detect, self.worker,
                                  on_error=self._on_error, on_success=self._on_success,

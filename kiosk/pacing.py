@@ -2,10 +2,13 @@
 
 A fixed 30 fps tick drew each camera frame up to one tick after it was read, and each label up
 to one tick after the model had it (16 ms on average, 33 ms at worst, for nothing). The camera
-reader and the classification worker call `news()` instead; `wait()` returns at once on news
-(never sooner than half a period after the last draw, so a burst of labels cannot make the
-loop spin). With nothing new (idle screen, a stalled camera) it redraws all the same, every
-1.5 periods: a camera at the display rate then never meets a redraw just before its frame.
+reader calls `news()` instead, and `wait()` returns at once (never sooner than half a period
+after the last draw, so a burst of frames cannot make the loop spin); the classification
+worker calls `label_news()`, which waits an eighth of a period at most: a label is what the
+visitor waits for, and half a period cost a newcomer's first label up to 17 ms; labels are a
+handful a second, so they cannot make the loop spin either. With nothing new (idle screen, a
+stalled camera) it redraws all the same, every 1.5 periods: a camera at the display rate then
+never meets a redraw just before its frame.
 """
 
 from __future__ import annotations
@@ -15,18 +18,24 @@ import time
 
 
 class DrawPacer:
-    """Paces the display loop: at once for news, at most at twice `target_fps`, and at least
-    at two thirds of it."""
+    """Paces the display loop: at once for news, for camera frames at most at twice
+    `target_fps` (labels sooner), and at least at two thirds of it."""
 
     def __init__(self, target_fps: float) -> None:
         if target_fps <= 0:
             raise ValueError(f"target_fps must be positive, not {target_fps}")
         self.period = 1.0 / target_fps
         self._news = threading.Event()
+        self._label = False  # the news includes a label
         self._last_draw = time.monotonic()
 
     def news(self) -> None:
-        """Something new to show (a frame, a label); safe from any thread."""
+        """Something new to show (a camera frame); safe from any thread."""
+        self._news.set()
+
+    def label_news(self) -> None:
+        """A label to show: drawn an eighth of a period after the last draw at the soonest."""
+        self._label = True
         self._news.set()
 
     def wait(self) -> bool:
@@ -36,9 +45,11 @@ class DrawPacer:
         due = self._last_draw + 1.5 * self.period
         woke = self._news.wait(max(0.0, due - time.monotonic()))
         if woke:
-            pause = self._last_draw + self.period / 2 - time.monotonic()
+            floor = self.period / 8 if self._label else self.period / 2
+            pause = self._last_draw + floor - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
         self._news.clear()  # what arrives from here on is drawn by the coming frame or the next
+        self._label = False
         self._last_draw = time.monotonic()
         return woke

@@ -72,3 +72,17 @@ def test_a_slow_draw_is_followed_at_once_without_catch_up() -> None:
 def test_a_rate_of_zero_is_refused() -> None:
     with pytest.raises(ValueError, match="target_fps"):
         DrawPacer(0)
+
+
+def test_a_label_is_drawn_sooner_than_a_frame_after_the_last_draw() -> None:
+    """A newcomer's label waits an eighth of a period, a camera frame half of one."""
+    pacer = DrawPacer(target_fps=1.0)  # 1 s: a frame waits 500 ms after a draw, a label 125
+    pacer.wait()
+    started = time.monotonic()
+    pacer.label_news()
+    assert pacer.wait()
+    assert 0.1 <= time.monotonic() - started < 0.3
+    started = time.monotonic()
+    pacer.news()
+    assert pacer.wait()
+    assert time.monotonic() - started >= 0.45
