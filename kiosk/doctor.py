@@ -322,13 +322,9 @@ def check_classifier(cfg: KioskConfig) -> tuple[list[Check], tuple[str, ...] | N
     from kiosk.classify.classifier import PersonClassifier
     from kiosk.classify.errors import ModelError
     from kiosk.classify.loading import model_dir_for
-    from kiosk.classify.providers import choose_providers
 
     ccfg = cfg.classifier
-    try:
-        model_dir = model_dir_for(cfg, choose_providers(ccfg.providers))
-    except ValueError:  # an unknown provider: the classifier below names it
-        model_dir = cfg.resolve(ccfg.model_dir)
+    model_dir = model_dir_for(cfg)
     if not model_dir.is_dir():
         return [Check("FAIL", "classifier", f"classifier.model_dir: {model_dir} not found")], None
     started = time.monotonic()

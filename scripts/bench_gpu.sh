@@ -3,11 +3,12 @@
 #
 #   scripts/bench_gpu.sh [OUT_DIR]        # PY=python3 to use another interpreter than .venv's
 #
-# Prints `kiosk doctor` (which provider and model the kiosk chose, and why), then bench_classifier
-# (3 runs of the GPU's steady model on the best provider, 1 with --no-fixed-batch to show what
-# one input shape saves, 1 of the CPU's model there, 1 on the CPU for comparison on the same
-# machine), eval_labels for the steady model (on the CPU, as in the README), bench_kiosk (3 runs, 5 s of steady state per
-# case instead of 15, to keep the GPU lease short), bench_detect (1 run: detection is
+# Prints `kiosk doctor` (which provider and model the kiosk chose, and why), then
+# bench_classifier (3 runs of the GPU's steady model on the best provider, 1 with
+# --no-fixed-batch to show what one input shape saves, 1 of the CPU's model there, 1 on the CPU
+# for comparison on the same machine), eval_labels for the steady model (on the CPU, as in the
+# README), bench_kiosk (3 runs, 5 s of steady state per case instead of 15, to keep the GPU
+# lease short), bench_detect (1 run: detection is
 # MediaPipe on the CPU; its recall does not depend on the GPU). Each output is also saved
 # under OUT_DIR. Stops nothing it did not start; starts nothing that outlives it.
 set -u

@@ -56,11 +56,18 @@ def classifier_threads(configured: int, cpu_count: int | None = None,
     return max(1, (cores - 2) // max(1, workers))
 
 
-def model_dir_for(config: KioskConfig, choice: ProviderChoice) -> Path:
+def model_dir_for(config: KioskConfig, choice: ProviderChoice | None = None) -> Path:
     """classifier.gpu_model_dir when a GPU provider is usable and that model is built, else
     classifier.model_dir. The steadier six-view head costs 1.8x the backbone's work: nothing on
-    a GPU, but on 2 CPU cores it would double four newcomers' first labels (models/README.md)."""
+    a GPU, but on 2 CPU cores it would double four newcomers' first labels (models/README.md).
+    `choice` defaults to the configured providers' (an unknown one is left to PersonClassifier
+    to report, naming the manifest)."""
     cls_cfg = config.classifier
+    if choice is None:
+        try:
+            choice = choose_providers(cls_cfg.providers)
+        except ValueError:
+            return config.resolve(cls_cfg.model_dir)
     if cls_cfg.gpu_model_dir is None or choice.providers[0] == NAMES["cpu"]:
         return config.resolve(cls_cfg.model_dir)
     gpu_dir = config.resolve(cls_cfg.gpu_model_dir)
@@ -74,10 +81,7 @@ def model_dir_for(config: KioskConfig, choice: ProviderChoice) -> Path:
 def load_model_parts(config: KioskConfig) -> ModelParts:
     cls_cfg = config.classifier
     taxonomy = Taxonomy.load(config.resolve(config.vocabulary.labels_dir))
-    try:
-        model_dir = model_dir_for(config, choose_providers(cls_cfg.providers))
-    except ValueError:  # an unknown provider: PersonClassifier says so, naming the manifest
-        model_dir = config.resolve(cls_cfg.model_dir)
+    model_dir = model_dir_for(config)
 
     def open_classifier(folder: Path) -> PersonClassifier:
         return PersonClassifier(
