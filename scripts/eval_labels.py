@@ -4,6 +4,8 @@
   .venv/bin/python scripts/eval_labels.py                  # key=value lines (all, heldout)
   .venv/bin/python scripts/eval_labels.py --table          # + per-photo top-3 (markdown)
   .venv/bin/python scripts/eval_labels.py --limit 6        # first 6 faces only (tests)
+  .venv/bin/python scripts/eval_labels.py --model-dir models/person_steady --providers cuda,cpu
+                                                           # a GPU kiosk's labels, on its GPU
 
 Faces: see scripts/label_faces.py (lfw_subset's 100 real faces, the faces MediaPipe finds in
 the astronaut, camera man, Grace Hopper and opencv-doc's photos). Each face is cut as the kiosk
@@ -24,6 +26,7 @@ Deterministic: fixed seeds, fixed face order.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter
@@ -57,21 +60,28 @@ def figures(top1: list[str], jitter_share: list[float], crop_ms: list[float]) ->
     }
 
 
-def line(tag: str, model: str, values: dict[str, float]) -> str:
-    return f"set={tag} model={model} " + " ".join(f"{k}={v}" for k, v in values.items())
+def line(tag: str, model: str, provider: str, values: dict[str, float]) -> str:
+    return (f"set={tag} model={model} provider={provider} "
+            + " ".join(f"{k}={v}" for k, v in values.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="only the first N faces")
-    ap.add_argument("--model-dir", type=Path, default=None, help="person model folder")
+    ap.add_argument("--model-dir", type=Path, default=None,
+                    help="person model folder (default: the kiosk's pick on these providers)")
     ap.add_argument("--threads", type=int, default=2, help="onnxruntime CPU threads")
+    ap.add_argument("--providers", default="cpu",
+                    help="comma-separated, in order of preference (e.g. cuda,cpu on a GPU: "
+                         "its float arithmetic differs from the CPU's, and labels can follow)")
     ap.add_argument("--table", action="store_true", help="print the per-photo top-3 table")
     args = ap.parse_args(argv)
 
-    overrides = ["classifier.providers=[\"cpu\"]", f"classifier.threads={args.threads}"]
+    providers = json.dumps([p.strip() for p in args.providers.split(",") if p.strip()])
+    overrides = [f"classifier.providers={providers}", f"classifier.threads={args.threads}"]
     if args.model_dir is not None:
-        overrides.append(f"classifier.model_dir={args.model_dir.resolve()}")
+        overrides += [f"classifier.model_dir={args.model_dir.resolve()}",
+                      "classifier.gpu_model_dir=null"]  # that folder, on whichever provider
     config = load_config(None, overrides)
     parts = load_model_parts(config)
     labeller, pad = parts.labeller, config.classifier.crop_padding
@@ -94,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         if not face.name.startswith("lfw"):
             top3 = ", ".join(f"{n} {p:.2f}" for n, p in label.topk[:3])
             rows.append(f"| {face.name} | {top3} | {' > '.join(label.breadcrumb)} |")
-    model = parts.classifier.manifest.name
-    print(line("all", model, figures(top1, shares, crop_ms)))
+    model, provider = parts.classifier.manifest.name, parts.classifier.provider
+    print(line("all", model, provider, figures(top1, shares, crop_ms)))
     held = [i for i, f in enumerate(faces) if not f.reference]
-    print(line("heldout", model, figures([top1[i] for i in held], [shares[i] for i in held],
-                                         [crop_ms[i] for i in held])))
+    print(line("heldout", model, provider, figures(
+        [top1[i] for i in held], [shares[i] for i in held], [crop_ms[i] for i in held])))
     if args.table:
         print("\n| face | top-3 | breadcrumb of top-1 |\n|---|---|---|")
         print("\n".join(rows))

@@ -29,6 +29,19 @@ def test_eval_labels_on_a_few_faces(capsys) -> None:
     assert re.search(r"^\| astronaut#1 \| .+ \| person, individual", out, re.M), out
 
 
+def test_eval_labels_runs_the_named_model_on_the_named_providers(capsys) -> None:
+    """--model-dir is that folder on whichever provider (no GPU swap to the steady head), and
+    the line says which provider ran it: a GPU's labels are measured apart from the CPU's."""
+    spec = importlib.util.spec_from_file_location("eval_labels", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = SCRIPT.parent.parent / "models" / "person_effnet"
+    assert module.main(["--limit", "1", "--model-dir", str(shipped), "--providers", "cpu"]) == 0
+    values = dict(kv.split("=", 1) for kv in capsys.readouterr().out.splitlines()[-1].split())
+    assert values["model"] == "person-effnet-lite2-prior"
+    assert values["provider"] == "CPUExecutionProvider"
+
+
 def test_explore_person_views_computes_the_head_in_numpy_on_a_few_faces(capsys) -> None:
     """The view explorer runs the real backbone on the first faces (two of them reference
     faces, for the prior) and prints one line per case with figures in range."""
