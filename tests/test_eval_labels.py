@@ -10,10 +10,15 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "eval_labels.py"
 
 
-def test_eval_labels_on_a_few_faces(capsys) -> None:
+def _eval_labels():  # noqa: ANN202 - the script, loaded as a module
     spec = importlib.util.spec_from_file_location("eval_labels", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_eval_labels_on_a_few_faces(capsys) -> None:
+    module = _eval_labels()
     assert module.main(["--limit", "3", "--table"]) == 0
     out = capsys.readouterr().out
     lines = [ln for ln in out.splitlines() if ln.startswith("set=")]
@@ -32,9 +37,7 @@ def test_eval_labels_on_a_few_faces(capsys) -> None:
 def test_eval_labels_runs_the_named_model_on_the_named_providers(capsys) -> None:
     """--model-dir is that folder on whichever provider (no GPU swap to the steady head), and
     the line says which provider ran it: a GPU's labels are measured apart from the CPU's."""
-    spec = importlib.util.spec_from_file_location("eval_labels", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _eval_labels()
     shipped = SCRIPT.parent.parent / "models" / "person_effnet"
     assert module.main(["--limit", "1", "--model-dir", str(shipped), "--providers", "cpu"]) == 0
     values = dict(kv.split("=", 1) for kv in capsys.readouterr().out.splitlines()[-1].split())
