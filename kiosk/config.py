@@ -185,8 +185,9 @@ class ClassifierConfig(_Strict):
     gpu_model_dir: Path | None = Field(
         Path("models/person_steady"), description="The model used instead when a GPU provider "
         "loads: the same backbone and prior with six views at two scales, steadier labels for "
-        "1.8x the backbone's work (free on a GPU, too slow for first labels on 2 CPU cores). "
-        "Built from model_dir by scripts/setup.sh; null: model_dir everywhere.")
+        "1.8x the backbone's work (on an H200 first labels still within 35 ms, but the 1080p "
+        "display dipped to 25-29 fps there; on 2 CPU cores too slow for first labels). "
+        "Built from model_dir by scripts/setup.sh; null: model_dir everywhere (README, On a GPU).")
     providers: list[Literal["tensorrt", "cuda", "cpu"]] = Field(
         ["tensorrt", "cuda", "cpu"], description="Execution providers in order of preference."
     )

@@ -58,7 +58,7 @@ def classifier_threads(configured: int, cpu_count: int | None = None,
 
 def model_dir_for(config: KioskConfig, choice: ProviderChoice | None = None) -> Path:
     """classifier.gpu_model_dir when a GPU provider is usable and that model is built, else
-    classifier.model_dir. The steadier six-view head costs 1.8x the backbone's work: nothing on
+    classifier.model_dir. The steadier six-view head costs 1.8x the backbone's work: little on
     a GPU, but on 2 CPU cores it would double four newcomers' first labels (models/README.md).
     `choice` defaults to the configured providers' (an unknown one is left to PersonClassifier
     to report, naming the manifest)."""
