@@ -41,6 +41,7 @@ class FrameAnalysis:
     detections: Detections
     detect_s: float | None
     error: BaseException | None = None
+    held: bool = False  # not looked at: the last frame's faces, while newcomers wait for labels
 
 
 def _face_key(track: Track) -> tuple[str, int, int]:
@@ -86,6 +87,11 @@ class Pipeline:
         # set while a newcomer waits for its first label: the detector's search for distant
         # faces (~10 ms of a core a frame) then waits, so the classifier gets the CPU sooner
         self._search_paused = search_paused if config.detector.search_yields_to_labels else None
+        # set while a newcomer waits for its first label (display thread), read by the reader
+        # thread: with `detector.halve_detection_for_labels` it then detects every other frame
+        self._labels_waiting = threading.Event()
+        self._held = False  # reader thread: this frame's detection was skipped, boxes held
+        self._last_found = Detections.empty()  # reader thread: the last detection's faces
         self._worker = worker
         self._on_error = on_error
         self._on_success = on_success
@@ -146,18 +152,20 @@ class Pipeline:
             return False  # first labels for newcomers come before votes; then the label is fixed
         return track.requested_at is None or now - track.requested_at >= cls.label_vote_interval_s
 
-    def _pause_search_for_newcomers(self, tracks: list[Track], now: float) -> None:
-        """Pause the search while a newcomer's first label is being worked out (on 2 cores a
-        crop competes with detection for the CPU), for SEARCH_YIELDS_MAX_S at most, so a
-        classifier that has stopped answering cannot stop the search for good."""
-        if self._search_paused is None:
-            return
+    def _note_newcomers_waiting(self, tracks: list[Track], now: float) -> None:
+        """While a newcomer's first label is being worked out (on 2 cores a crop competes with
+        detection for the CPU) the search pauses and detection may skip every other frame, for
+        SEARCH_YIELDS_MAX_S at most, so a classifier that has stopped answering cannot stop
+        them for good."""
         waiting = any(t.label is None and t.requested_at is not None
                       and now - t.requested_at < SEARCH_YIELDS_MAX_S for t in tracks)
-        if waiting:
-            self._search_paused.set()
-        else:
-            self._search_paused.clear()
+        for event in (self._labels_waiting, self._search_paused):
+            if event is None:
+                continue
+            if waiting:
+                event.set()
+            else:
+                event.clear()
 
     def _request_face_labels(self, image: np.ndarray, tracks: list[Track], now: float) -> None:
         h, w = image.shape[:2]
@@ -187,7 +195,14 @@ class Pipeline:
 
     def analyse(self, frame: Frame, now: float | None = None) -> FrameAnalysis:
         """Detect faces in a frame; safe to call from the reader thread (one caller at a time).
-        Never raises: a fault comes back in the analysis with no faces."""
+        Never raises: a fault comes back in the analysis with no faces. While newcomers wait
+        for first labels, every other frame is not looked at (`halve_detection_for_labels`):
+        it carries the last frame's faces, so the boxes hold for one frame."""
+        if (self._config.detector.halve_detection_for_labels and not self._held
+                and self._labels_waiting.is_set()):
+            self._held = True
+            return FrameAnalysis(self._last_found, None, held=True)
+        self._held = False
         image = frame.image
         started = time.perf_counter()
         try:
@@ -195,7 +210,9 @@ class Pipeline:
                 raise ValueError(f"frame of shape {image.shape} and dtype {image.dtype}")
             found = self._detect(image, frame.timestamp if now is None else now)
         except Exception as exc:
+            self._last_found = Detections.empty()
             return FrameAnalysis(Detections.empty(), None, exc)
+        self._last_found = found
         return FrameAnalysis(found, time.perf_counter() - started)
 
     def step(self, frame: Frame | None, *, camera_available: bool = True,
@@ -237,9 +254,9 @@ class Pipeline:
             self._scene_label = None
             self._scene_requested_at = None
             self._request_face_labels(image, tracks, now)
-            self._pause_search_for_newcomers(tracks, now)
+            self._note_newcomers_waiting(tracks, now)
             return FrameView(image, faces=faces, notice=notice)
-        self._pause_search_for_newcomers([], now)
+        self._note_newcomers_waiting([], now)
 
         scene = self._config.scene
         absent_for = now - self._last_face_at

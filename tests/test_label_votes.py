@@ -150,3 +150,42 @@ def test_the_search_waits_while_a_newcomer_waits_for_a_first_label(labels) -> No
                     _Worker(), search_paused=still)
     _frame(pipe, 0.0, 1)
     assert not still.is_set()
+
+
+def test_detection_looks_at_every_other_frame_while_a_newcomer_waits(labels) -> None:
+    """`detector.halve_detection_for_labels`: while a first label is being worked out, every
+    other frame is not looked at and carries the last faces (the box holds); once labelled,
+    every frame is looked at again. Off: every frame, always."""
+    from kiosk.sources.base import Frame
+
+    box = np.asarray([ASTRONAUT_FACE], np.float32)
+    image = np.zeros((512, 512, 3), np.uint8)
+
+    def run(config: KioskConfig) -> tuple[list[bool], Pipeline]:
+        calls: list[int] = []
+
+        def detect(img: np.ndarray, now: float) -> Detections:
+            calls.append(1)
+            return Detections(box, np.ones(1, np.float32))
+
+        pipe = Pipeline(config, detect, _Worker())
+        looked = []
+        for i in range(1, 9):
+            now = i / 30
+            if i == 6:  # the newcomer's label arrives
+                pipe._vote(pipe.tracker.tracks[0], labels[0], now)
+            frame = Frame(image=image, index=i, timestamp=now)
+            before = len(calls)
+            analysis = pipe.analyse(frame, now)
+            looked.append(len(calls) > before)
+            assert analysis.held != looked[-1]
+            view = pipe.step(Frame(i, image, now, analysis), now=now)
+            assert [f.box for f in view.faces] == [pipe.tracker.tracks[0].box]  # never lost
+        return looked, pipe
+
+    looked, pipe = run(KioskConfig())
+    # frame 1 finds the newcomer and asks for its label; 2-5 alternate; labelled at 6
+    assert looked == [True, False, True, False, True, False, True, True]
+    assert len(pipe.tracker.tracks) == 1 and pipe.tracker.tracks[0].track_id == 1
+    off = KioskConfig.model_validate({"detector": {"halve_detection_for_labels": False}})
+    assert run(off)[0] == [True] * 8
