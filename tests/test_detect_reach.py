@@ -140,15 +140,13 @@ def test_one_face_never_gets_two_boxes_when_passes_box_it_differently(tmp_path: 
     same face."""
     import bench_kiosk
 
-    video = bench_kiosk.make_video(tmp_path / "four.avi", 4, 1920, 1080)
-    capture = cv2.VideoCapture(str(video))
+    from kiosk.sources.files import VideoFileSource
+
     frames = []
-    while True:
-        ok, bgr = capture.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    capture.release()
+    video = bench_kiosk.make_video(tmp_path / "four.avi", 4, 1920, 1080)
+    with VideoFileSource(video, loop=False) as source:
+        while (image := source.read()) is not None:
+            frames.append(image)
     counts = []
     with FaceDetector.from_config(KioskConfig()) as det:
         for k in range(4 * len(frames)):
