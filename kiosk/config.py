@@ -228,10 +228,12 @@ class ClassifierConfig(_Strict):
 class VocabularyConfig(_Strict):
     """Which labels may be shown. Filtering renormalises over what remains."""
 
-    policy: Literal["full", "non_offensive"] = Field(
+    policy: Literal["full", "non_offensive", "no_identity"] = Field(
         "full",
         description="full: every label the model outputs (the 2019 vocabulary); "
-        "non_offensive: drop synsets WordNet marks as derogatory or offensive.",
+        "non_offensive: drop synsets WordNet marks as derogatory or offensive; "
+        "no_identity: non_offensive, and drop labels whose only content is a race, ethnicity, "
+        "nationality, religion, sexual orientation or sex (wordnet_labels/README.md).",
     )
     allow_file: Path | None = Field(None, description="File of wnids to keep (one per line).")
     deny_file: Path | None = Field(None, description="File of wnids never to show.")

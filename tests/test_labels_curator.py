@@ -21,7 +21,7 @@ def test_wnid(capsys):
     ) in out
     assert "gloss:          someone convicted for the first time" in out
     assert "ImageNet 2011:  yes" in out
-    assert "policies:       full: shown; non_offensive: shown" in out
+    assert "policies:       full: shown; non_offensive: shown; no_identity: shown" in out
 
 
 def test_lemma_with_other_paths_and_offensive(capsys):

@@ -33,6 +33,7 @@ def _vocab(tax, model_wnids, **kw) -> Vocabulary:
 def test_policy_counts(tax: Taxonomy):
     assert policy_counts(tax) == {
         "full": 6979, "full_imagenet": 2833, "non_offensive": 6926, "non_offensive_imagenet": 2826,
+        "no_identity": 5997, "no_identity_imagenet": 2457,
     }
 
 

@@ -45,7 +45,7 @@ def describe(taxonomy: Taxonomy, syn: Synset, vocabulary: Vocabulary | None = No
         lines.append(f"  offensive:      yes ({'; '.join(syn.offensive_reasons)})")
     else:
         lines.append("  offensive:      no (WordNet does not mark it)")
-    kept = [f"{p}: {'shown' if policy_keeps(syn, p) else 'filtered'}" for p in POLICIES]
+    kept = [f"{p}: {'shown' if policy_keeps(syn, p, taxonomy) else 'filtered'}" for p in POLICIES]
     lines.append(f"  policies:       {'; '.join(kept)}")
     if vocabulary is not None:
         if vocabulary.is_allowed(syn.wnid):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kiosk.labels.identity import identity_reasons
 from kiosk.labels.taxonomy import (
     LabelsError,
     Synset,
@@ -30,10 +31,12 @@ from kiosk.labels.taxonomy import (
 if TYPE_CHECKING:
     from kiosk.config import VocabularyConfig
 
-POLICIES = ("full", "non_offensive")
+POLICIES = ("full", "non_offensive", "no_identity")
 POLICY_TEXT = {
     "full": "every label the model outputs (the 2019 vocabulary)",
     "non_offensive": "drops synsets WordNet marks as derogatory or offensive",
+    "no_identity": "non_offensive, and drops labels whose only content is a race, ethnicity, "
+    "nationality, religion, sexual orientation or sex (kiosk/labels/identity.py)",
 }
 _SYNSET_NAME = re.compile(r"^\S+\.n\.\d{2}$", re.IGNORECASE)
 
@@ -42,19 +45,30 @@ class VocabularyError(Exception):
     """A vocabulary problem found at start; list-file problems name `file:line`."""
 
 
-def policy_keeps(synset: Synset, policy: str) -> bool:
+def policy_filters(synset: Synset, policy: str, taxonomy: Taxonomy) -> str | None:
+    """Why `policy` leaves the synset out (None: it keeps it)."""
     if policy == "full":
-        return True
-    if policy == "non_offensive":
-        return not synset.offensive
-    raise VocabularyError(f"unknown vocabulary policy {policy!r} (one of {', '.join(POLICIES)})")
+        return None
+    if policy not in POLICIES:
+        raise VocabularyError(
+            f"unknown vocabulary policy {policy!r} (one of {', '.join(POLICIES)})")
+    if synset.offensive:
+        return "; ".join(synset.offensive_reasons) or "offensive"
+    if policy == "no_identity":
+        why = identity_reasons(taxonomy).get(synset.wnid)
+        return None if why is None else f"only {why}"
+    return None
+
+
+def policy_keeps(synset: Synset, policy: str, taxonomy: Taxonomy) -> bool:
+    return policy_filters(synset, policy, taxonomy) is None
 
 
 def policy_counts(taxonomy: Taxonomy) -> dict[str, int]:
     """How many synsets each policy keeps, of the whole subtree and of ImageNet fall 2011."""
     counts: dict[str, int] = {}
     for policy in POLICIES:
-        kept = [s for s in taxonomy if policy_keeps(s, policy)]
+        kept = [s for s in taxonomy if policy_keeps(s, policy, taxonomy)]
         counts[policy] = len(kept)
         counts[f"{policy}_imagenet"] = sum(s.in_imagenet for s in kept)
     return counts
@@ -189,10 +203,10 @@ class Vocabulary:
         why: dict[str, str] = {}
         mask = np.ones(len(model_wnids), dtype=bool)
         for i, w in enumerate(model_wnids):
-            syn = taxonomy[w]
-            if not policy_keeps(syn, cfg.policy):
+            reason = policy_filters(taxonomy[w], cfg.policy, taxonomy)
+            if reason is not None:
                 mask[i] = False
-                why[w] = f"policy {cfg.policy}: " + "; ".join(syn.offensive_reasons)
+                why[w] = f"policy {cfg.policy}: {reason}"
         if not mask.any():
             raise VocabularyError(
                 f"vocabulary.policy {cfg.policy} filters all {len(model_wnids)} model classes: "
