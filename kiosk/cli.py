@@ -151,10 +151,11 @@ def cmd_run(args: argparse.Namespace) -> int:
              parts.vocabulary.allowed_count)
     metrics = Metrics(config.service)
     metrics.set_provider(parts.classifier.provider)
+    health = Health.from_config(config.service)
     app = KioskApp(
         config, parts.labeller, source, notice=notice, headless=args.headless,
         notifier=Notifier(), metrics=metrics,
-        health=Health.from_config(config.service) if config.service.health_file else None,
+        health=health if health.enabled else None,
         capture=Capture(config.capture) if config.capture.enabled else None,
         provider=parts.classifier.provider,
         vocabulary=f"{config.vocabulary.policy} ({parts.vocabulary.allowed_count} labels)",

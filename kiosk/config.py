@@ -322,7 +322,14 @@ class ServiceConfig(_Strict):
         None, description="Optional JSON health file (e.g. /run/roulette-kiosk/health.json)."
     )
     health_interval_s: Annotated[float, Field(gt=0)] = Field(
-        5.0, description="How often the health file is rewritten."
+        5.0, description="How often the health file (and the Prometheus textfile) is rewritten."
+    )
+    prometheus_textfile: Path | None = Field(
+        None, description="Also write the health numbers in Prometheus text format to this "
+        "file, for node_exporter's textfile collector (e.g. "
+        "/var/lib/prometheus/node-exporter/roulette-kiosk.prom; the name must end in .prom). "
+        "Under systemd, systemd/install.sh lets the unit write only to its folder "
+        "(systemd/README.md). null: off."
     )
     failure_alert_count: Annotated[int, Field(ge=1)] = Field(
         5, description="Consecutive worker failures that count as a problem for doctor."
@@ -331,6 +338,14 @@ class ServiceConfig(_Strict):
         True, description="Deny the kiosk process internet sockets (seccomp), native libraries "
         "included: MediaPipe otherwise tries to reach Google for usage logging."
     )
+
+    @field_validator("prometheus_textfile")
+    @classmethod
+    def _prom_suffix(cls, value: Path | None) -> Path | None:
+        if value is not None and value.suffix != ".prom":
+            raise ValueError("service.prometheus_textfile must end in .prom (node_exporter's "
+                             "textfile collector reads only *.prom files)")
+        return value
 
 
 class KioskConfig(_Strict):
