@@ -122,14 +122,25 @@ def test_on_a_terminal_a_progress_bar_goes_to_stderr(photos: Path) -> None:
         str(photos / "astronaut.jpg"), str(photos / "coffee.png")]  # stdout: JSON lines only
 
 
-def test_usage_errors_come_before_any_model_loads(photos: Path, tmp_path: Path) -> None:
+def test_usage_errors_come_before_any_model_loads(photos: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import kiosk.classify.loading
     from kiosk.cli import main
 
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before the command line was checked")
+
+    monkeypatch.setattr(kiosk.classify.loading, "load_model_parts", no_model)
     assert main(["classify", str(photos), str(tmp_path / "missing")]) == 2
+    assert f"not found: {tmp_path / 'missing'}" in capsys.readouterr().err
     target = tmp_path / "file.png"
     target.write_bytes(b"x")
     assert main(["classify", str(photos), "-o", str(target)]) == 2
-    assert "onnxruntime" not in sys.modules or "kiosk.classify.classifier" not in sys.modules
+    assert "exists and is not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["classify", str(tmp_path / "empty"), "-o", str(tmp_path / "out")]) == 2
+    assert "no image files" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
 def test_one_image_with_o_folder_writes_into_it(photos: Path, tmp_path: Path) -> None:

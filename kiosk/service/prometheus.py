@@ -39,7 +39,7 @@ _NAN = float("nan")
 def _seconds(ms: Any) -> float:
     """A health file's milliseconds as seconds; NaN where there were no samples (as the
     official client reports an empty summary)."""
-    return float(ms) / 1000.0 if isinstance(ms, int | float) else _NAN
+    return round(float(ms) / 1000.0, 6) if isinstance(ms, int | float) else _NAN
 
 
 def _number(value: Any) -> float | None:

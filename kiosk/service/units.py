@@ -45,9 +45,9 @@ def textfile_dir(config: KioskConfig) -> Path | None:
 
 
 def _timer(expressions: list[str], source: str) -> str:
-    lines = [HEADER.format(config=source), "[Timer]", "OnCalendar="]  # empty: drop the placeholder
+    lines = ["[Timer]", "OnCalendar="]  # the empty assignment drops the placeholder
     lines += [f"OnCalendar={expression}" for expression in expressions]
-    return "\n".join(lines) + "\n"
+    return HEADER.format(config=source) + "\n".join(lines) + "\n"
 
 
 def _blank(units: str, why: str, source: str) -> str:
