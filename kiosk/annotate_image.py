@@ -50,11 +50,16 @@ class StillResult:
     scores: tuple[float, ...]
 
 
-def classify_still(config: KioskConfig, labeller: Labeller, still: StillImage) -> StillResult:
-    """Box and label every face, or label the whole scene if there is none."""
+def classify_still(config: KioskConfig, labeller: Labeller, still: StillImage,
+                   detector: FaceDetector | None = None) -> StillResult:
+    """Box and label every face, or label the whole scene if there is none. A `detector` given
+    is reused (many images, `kiosk/annotate_many.py`); without one, one is opened and closed."""
     image = still.rgb
-    with FaceDetector.from_config(config) as detector:
+    if detector is not None:
         detections = detector.detect_still(image)
+    else:
+        with FaceDetector.from_config(config) as own:
+            detections = own.detect_still(image)
     h, w = image.shape[:2]
     boxes: list[Box] = detections.boxes()
     if not boxes:

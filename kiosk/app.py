@@ -113,6 +113,8 @@ class KioskApp:
         self.pipeline = Pipeline(config, self.detector.detect, self.worker,
                                  on_error=self._on_error, on_success=self._on_success,
                                  search_paused=getattr(self.detector, "search_paused", None))
+        if metrics is not None and hasattr(metrics, "watch_first_labels"):
+            metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
         # detection runs on the reader thread, beside drawing (see kiosk/sources/reader.py)
         self.reader = FrameReader(source, threaded=threaded_source, analyse=self.pipeline.analyse,
                                   on_frame=self.pacer.news)

@@ -1,4 +1,4 @@
-"""The `kiosk` command: run the installation, label one image, check the setup, look up labels.
+"""The `kiosk` command: run the installation, label images, check the setup, look up labels.
 
 `kiosk run` starts the kiosk (Q or Esc quits; Ctrl+C in a terminal); plain `kiosk` prints this.
 
@@ -50,14 +50,18 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seconds", type=float, default=None, help="stop after S seconds")
 
     classify = sub.add_parser(
-        "classify", help="label the faces (or the scene) of one image, as the web version did",
+        "classify", help="label the faces (or the scene) of images, as the web version did",
         description=CLASSIFY_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_config_args(classify)
-    classify.add_argument("image", type=Path, metavar="IMAGE",
-                          help="image file to label (PNG, JPEG, ...; large ones are scaled down)")
+    classify.add_argument("images", type=Path, nargs="+", metavar="IMAGE",
+                          help="image file to label (PNG, JPEG, ...; large ones are scaled "
+                               "down), or several, or folders of them")
+    classify.add_argument("-r", "--recursive", action="store_true",
+                          help="also look for images in the folders' subfolders")
     classify.add_argument("-o", "--output", type=Path, default=None,
-                          help="also write the annotated image to this PNG")
+                          help="also write the annotated image to this PNG; with several "
+                               "images, or a folder, the folder for the annotated PNGs")
     classify.add_argument("--json", action="store_true",
                           help="print one JSON object on stdout (format below) instead of text")
 
@@ -72,8 +76,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 CLASSIFY_DESCRIPTION = """\
-Label the faces of one image (or, with no face, the whole scene) and print the result.
+Label the faces of an image (or, with no face, the whole scene) and print the result.
 
+One image file:
 Text (default): one label and breadcrumb per face, or the scene's.
 --json: exactly one JSON object on stdout, nothing else (logs go to stderr):
   {"image": PATH, "width": W, "height": H,
@@ -81,7 +86,14 @@ Text (default): one label and breadcrumb per face, or the scene's.
               "probability": F, "breadcrumb": [NAME, ...], "topk": [[NAME, F], ...]}],
    "scene": null, or the same fields without box and score when no face was found}
 Boxes are in the file's own pixels. Images over 16 megapixels are scaled down for the work
-(a JPEG of any size is decoded reduced; another format over 64 megapixels is refused)."""
+(a JPEG of any size is decoded reduced; another format over 64 megapixels is refused).
+
+Several images, or folders (-r: their subfolders too), in one process, the model loaded once:
+one JSON object per line (JSON Lines), the object above, plus "annotated": PNG with -o DIR
+(DIR/<path below the folder>.png). An image that cannot be read or labelled gives
+{"image": PATH, "error": MESSAGE} and the run goes on; exit status 1 if any failed.
+In a folder, files ending in .jpg .jpeg .jpe .png .bmp .tif .tiff .webp are labelled, hidden
+ones skipped. On a terminal, a progress bar (done, rate, time left) goes to stderr."""
 
 
 def _load(args: argparse.Namespace) -> KioskConfig:
@@ -151,10 +163,11 @@ def cmd_run(args: argparse.Namespace) -> int:
              parts.vocabulary.allowed_count)
     metrics = Metrics(config.service)
     metrics.set_provider(parts.classifier.provider)
+    health = Health.from_config(config.service)
     app = KioskApp(
         config, parts.labeller, source, notice=notice, headless=args.headless,
         notifier=Notifier(), metrics=metrics,
-        health=Health.from_config(config.service) if config.service.health_file else None,
+        health=health if health.enabled else None,
         capture=Capture(config.capture) if config.capture.enabled else None,
         provider=parts.classifier.provider,
         vocabulary=f"{config.vocabulary.policy} ({parts.vocabulary.allowed_count} labels)",
@@ -174,16 +187,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_image(args: argparse.Namespace) -> Path | None:
+    """The image of today's single-image form (`kiosk classify IMAGE`), else None."""
+    if len(args.images) == 1 and not args.images[0].is_dir():
+        return args.images[0]
+    return None
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
+    if _one_image(args) is None:
+        return cmd_classify_many(args)
     import json
 
     from kiosk.annotate_image import StillImage, classify_still, result_json, write_annotated
     from kiosk.classify.loading import load_model_parts
 
+    image = _one_image(args)
+    if args.output is not None and args.output.is_dir():  # -o DIR: DIR/<name>.png
+        args.output = args.output / Path(image.name).with_suffix(".png")
     try:
         config = _load(args)
         _setup_logging(config.service.log_level)
-        still = StillImage.read(args.image)  # inputs first: a bad file fails before the model loads
+        still = StillImage.read(image)  # inputs first: a bad file fails before the model loads
         _deny_network(config)
         parts = load_model_parts(config)
     except _startup_errors() as exc:
@@ -209,6 +234,35 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if args.output is not None:
         print(f"wrote {args.output}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def cmd_classify_many(args: argparse.Namespace) -> int:
+    """Several images or folders: JSON Lines, one model load; exit 1 if any image failed."""
+    from kiosk.annotate_many import InputError, check_output_dir, classify_many, collect_images
+    from kiosk.classify.loading import load_model_parts
+
+    try:
+        config = _load(args)
+        _setup_logging(config.service.log_level)
+        items = collect_images(args.images, recursive=args.recursive)  # before the model loads
+        if args.output is not None:
+            check_output_dir(args.output)
+        _deny_network(config)
+        parts = load_model_parts(config)
+    except InputError as exc:
+        return _fail(str(exc))
+    except _startup_errors() as exc:
+        return _fail(str(exc))
+    try:
+        failures = classify_many(config, parts.labeller, items, args.output)
+    except _startup_errors() as exc:
+        return _fail(str(exc))
+    finally:
+        parts.close()
+    done = len(items) - failures
+    log.info("labelled %d of %d images%s", done, len(items),
+             f"; {failures} failed (their lines have an \"error\")" if failures else "")
+    return 1 if failures else 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

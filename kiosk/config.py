@@ -324,7 +324,14 @@ class ServiceConfig(_Strict):
         None, description="Optional JSON health file (e.g. /run/roulette-kiosk/health.json)."
     )
     health_interval_s: Annotated[float, Field(gt=0)] = Field(
-        5.0, description="How often the health file is rewritten."
+        5.0, description="How often the health file (and the Prometheus textfile) is rewritten."
+    )
+    prometheus_textfile: Path | None = Field(
+        None, description="Also write the health numbers in Prometheus text format to this "
+        "file, for node_exporter's textfile collector (e.g. "
+        "/var/lib/prometheus/node-exporter/roulette-kiosk.prom; the name must end in .prom). "
+        "Under systemd, systemd/install.sh lets the unit write only to its folder "
+        "(systemd/README.md). null: off."
     )
     failure_alert_count: Annotated[int, Field(ge=1)] = Field(
         5, description="Consecutive worker failures that count as a problem for doctor."
@@ -333,6 +340,58 @@ class ServiceConfig(_Strict):
         True, description="Deny the kiosk process internet sockets (seccomp), native libraries "
         "included: MediaPipe otherwise tries to reach Google for usage logging."
     )
+
+    @field_validator("prometheus_textfile")
+    @classmethod
+    def _prom_suffix(cls, value: Path | None) -> Path | None:
+        if value is not None and value.suffix != ".prom":
+            raise ValueError("service.prometheus_textfile must end in .prom (node_exporter's "
+                             "textfile collector reads only *.prom files)")
+        return value
+
+
+class HoursConfig(_Strict):
+    """Opening hours: systemd timers start and stop the kiosk (or blank its screen) at these
+    times. Applied to systemd by `sudo systemd/install.sh --hours` (systemd/README.md)."""
+
+    open: list[str] = Field(
+        [], description="When the kiosk opens: systemd calendar expressions (man systemd.time; "
+        "check one with `systemd-analyze calendar`), e.g. [\"Tue..Sun 10:00\"] or "
+        "[\"Mon..Fri 09:30\", \"Sat,Sun 11:00\"], in the machine's time zone. Empty (the "
+        "default): always on, no timers.",
+    )
+    close: list[str] = Field(
+        [], description="When it closes, the same way, e.g. [\"Tue..Sun 18:00\"]; set both or "
+        "neither.",
+    )
+    when_closed: Literal["stop", "blank"] = Field(
+        "stop", description="stop: the kiosk stops at closing and starts at opening (a machine "
+        "booted while closed stays dark until opening). blank: it keeps running and the X "
+        "server switches the screen off and on (DPMS; needs the kiosk on X, not kmsdrm).",
+    )
+
+    @field_validator("open", "close", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("open", "close")
+    @classmethod
+    def _one_line_each(cls, value: list[str]) -> list[str]:
+        for expression in value:
+            if not expression.strip() or any(ord(ch) < 32 for ch in expression):
+                raise ValueError(f"{expression!r}: a calendar expression is one non-empty line")
+        return [expression.strip() for expression in value]
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> HoursConfig:
+        if bool(self.open) != bool(self.close):
+            raise ValueError("hours.open and hours.close must be set together (or both empty)")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.open)
 
 
 class KioskConfig(_Strict):
@@ -348,6 +407,7 @@ class KioskConfig(_Strict):
     texts: TextsConfig = TextsConfig()
     capture: CaptureConfig = CaptureConfig()
     service: ServiceConfig = ServiceConfig()
+    hours: HoursConfig = HoursConfig()
 
     def resolve(self, path: Path) -> Path:
         """Relative paths in the config are relative to the project root."""

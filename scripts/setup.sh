@@ -12,6 +12,7 @@ APT_PACKAGES=(
   strace              # the privacy test watches every file and socket the kiosk opens
   libseccomp2         # the kiosk denies itself internet sockets (kiosk/service/network_guard.py)
   opencv-doc          # real photos of people (messi5, basketball) for scripts/eval_labels.py; optional
+  xvfb x11-xserver-utils  # a real X server and xset: the screen on/off switch (systemd/screen-power.sh)
 )
 
 missing=()

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Install roulette kiosk as a systemd service. Idempotent: run it again to update the code.
 #
-#   sudo systemd/install.sh [--dry-run] [--start] [--wheels DIR] [--no-enable]
+#   sudo systemd/install.sh [--dry-run] [--start] [--wheels DIR] [--no-enable] [--hours]
 #
 #   --dry-run     print every step, change nothing (no root needed)
 #   --start       (re)start the service at the end
 #   --wheels DIR  install Python packages offline from a wheelhouse
 #                 (made beforehand with: pip download -d DIR /path/to/repo)
 #   --no-enable   install but do not enable at boot
+#   --hours       only steps 4-6: apply /etc/roulette-kiosk/kiosk.yaml's opening hours and
+#                 Prometheus folder to systemd (after editing hours.* or
+#                 service.prometheus_textfile); seconds, nothing else is touched
 #
 # What it does:
 #   1. creates the system user `kiosk` (no login, home /var/lib/roulette-kiosk) in the
@@ -16,8 +19,14 @@
 #      and installs it into the virtual environment /opt/roulette-kiosk/venv;
 #   3. copies config/kiosk.yaml to /etc/roulette-kiosk/kiosk.yaml ONLY if that file does not
 #      exist yet (an installer's edits are never overwritten), and the JSON schema beside it;
-#   4. installs the unit to /etc/systemd/system, checks it with `systemd-analyze verify`,
-#      reloads systemd and enables it.
+#   4. installs the units to /etc/systemd/system (the kiosk; the opening-hours timers and
+#      services; the screen on/off service) and checks them with `systemd-analyze verify`;
+#   5. writes the drop-ins kiosk.yaml asks for (python -m kiosk.service.units): the hours
+#      into the timers, the Prometheus textfile's folder into ReadWritePaths= (that folder
+#      made and opened to the user kiosk), and verifies again;
+#   6. reloads systemd and enables: the kiosk at boot without hours; with hours (stop) the
+#      timers and roulette-kiosk-open.service at boot instead (it starts the kiosk only
+#      within the hours); with hours (blank) the kiosk and the timers.
 set -euo pipefail
 
 NAME=roulette-kiosk
@@ -31,14 +40,15 @@ UNIT_DIR=/etc/systemd/system
 PYTHON=${PYTHON:-python3}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-DRY=0 START=0 ENABLE=1 WHEELS=""
+DRY=0 START=0 ENABLE=1 WHEELS="" HOURS_ONLY=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --dry-run) DRY=1 ;;
         --start) START=1 ;;
         --no-enable) ENABLE=0 ;;
+        --hours) HOURS_ONLY=1 ;;
         --wheels) WHEELS=${2:?--wheels needs a folder}; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -59,6 +69,16 @@ for f in "$SRC/systemd/$NAME.service" "$SRC/config/kiosk.yaml" "$SRC/pyproject.t
     [ -f "$f" ] || { echo "install.sh: $f missing: run from a full checkout" >&2; exit 1; }
 done
 
+UNITS=("$NAME.service" "$NAME-open.timer" "$NAME-close.timer" "$NAME-open.service"
+       "$NAME-close.service" "$NAME-screen@.service")
+# what `verify` can check (the template only through an instance)
+VERIFY=("$NAME.service" "$NAME-open.timer" "$NAME-close.timer" "$NAME-open.service"
+        "$NAME-close.service")
+for unit in "${UNITS[@]}"; do
+    [ -f "$SRC/systemd/$unit" ] || { echo "install.sh: $SRC/systemd/$unit missing" >&2; exit 1; }
+done
+
+if [ "$HOURS_ONLY" -eq 0 ]; then
 step "1. system user $USER_NAME"
 groups=""
 for g in video render input; do
@@ -111,17 +131,74 @@ if [ -f "$SRC/config/kiosk.schema.json" ]; then
     run install -m 0644 "$SRC/config/kiosk.schema.json" "$ETC/kiosk.schema.json"
 fi
 
-step "4. systemd unit"
-run install -m 0644 "$SRC/systemd/$NAME.service" "$UNIT_DIR/$NAME.service"
-if command -v systemd-analyze >/dev/null; then
-    run systemd-analyze verify "$UNIT_DIR/$NAME.service"
+fi  # steps 1-3
+
+step "4. systemd units"
+for unit in "${UNITS[@]}"; do
+    run install -m 0644 "$SRC/systemd/$unit" "$UNIT_DIR/$unit"
+done
+verify() {
+    if command -v systemd-analyze >/dev/null; then
+        run systemd-analyze verify "${VERIFY[@]/#/$UNIT_DIR/}"
+    fi
+}
+verify
+
+step "5. opening hours and monitoring from $ETC/kiosk.yaml"
+PY=$VENV/bin/python CONF=$ETC/kiosk.yaml
+if [ "$DRY" -eq 1 ]; then  # a dry run on a machine without the install: the checkout's own
+    [ -x "$PY" ] || PY=$SRC/.venv/bin/python
+    [ -f "$CONF" ] || CONF=$SRC/config/kiosk.yaml
 fi
+HOURS=off TEXTFILE_DIR=""
+if [ -x "$PY" ]; then
+    plan=$("$PY" -m kiosk.service.units plan --config "$CONF")
+    eval "$plan"  # HOURS=off|stop|blank, TEXTFILE_DIR=folder or empty (shell-quoted)
+    echo "hours: $HOURS; Prometheus textfile folder: ${TEXTFILE_DIR:-none}"
+    units_args=(write --config "$CONF" --unit-dir "$UNIT_DIR")
+    if [ "$DRY" -eq 1 ]; then units_args+=(--dry-run); fi
+    echo "+ $PY -m kiosk.service.units ${units_args[*]}"
+    "$PY" -m kiosk.service.units "${units_args[@]}"
+else
+    echo "no $PY yet: hours and monitoring are applied once it is installed"
+fi
+if [ -n "$TEXTFILE_DIR" ]; then
+    run install -d -m 0755 "$TEXTFILE_DIR"
+    # node_exporter reads the folder; the kiosk writes a temporary file there and renames it
+    if command -v setfacl >/dev/null; then
+        run setfacl -m "u:$USER_NAME:rwx" "$TEXTFILE_DIR"
+    else
+        run chgrp "$USER_NAME" "$TEXTFILE_DIR"
+        run chmod g+rwx "$TEXTFILE_DIR"
+    fi
+fi
+verify
+
+step "6. enable"
 if [ -d /run/systemd/system ]; then
     run systemctl daemon-reload
-    if [ "$ENABLE" -eq 1 ]; then run systemctl enable "$NAME.service"; fi
+    timers=("$NAME-open.timer" "$NAME-close.timer")
+    if [ "$ENABLE" -eq 1 ]; then
+        case "$HOURS" in
+            off)   run systemctl disable --now "${timers[@]}"
+                   run systemctl disable "$NAME-open.service"
+                   run systemctl enable "$NAME.service" ;;
+            stop)  run systemctl enable --now "${timers[@]}"
+                   run systemctl enable "$NAME-open.service"
+                   run systemctl disable "$NAME.service"  # at boot: $NAME-open.service decides
+                   ;;
+            blank) run systemctl enable --now "${timers[@]}"
+                   run systemctl disable "$NAME-open.service"
+                   run systemctl enable "$NAME.service" ;;
+        esac
+        if [ "$HOURS" != off ]; then run systemctl list-timers --all "$NAME-*"; fi
+    fi
     if [ "$START" -eq 1 ]; then run systemctl restart "$NAME.service"; fi
 else
     echo "systemd is not running here: enable it later with systemctl enable $NAME"
+    if [ "$HOURS" != off ]; then
+        echo "(opening hours: systemctl enable --now $NAME-open.timer $NAME-close.timer)"
+    fi
 fi
 
 step "done"

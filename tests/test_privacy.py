@@ -122,3 +122,34 @@ def test_capture_when_turned_on_writes_only_to_its_folder(tmp_path: Path) -> Non
     assert all(Path(p).resolve().is_relative_to(captures) for p in written), written
     assert list(captures.glob("*.png"))
     assert _network_calls(trace) == []
+
+
+def test_prometheus_textfile_when_turned_on_is_the_only_file_written(tmp_path: Path) -> None:
+    """Monitoring on: the .prom file (and its temporary file beside it, renamed over it) is
+    all that is written, and it holds numbers, never image data."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    video = _video(tmp_path)
+    folder = tmp_path / "node-exporter"
+    folder.mkdir()
+    prom = folder / "roulette-kiosk.prom"
+    trace, stderr = _run_traced(tmp_path, video, {
+        "service": {"metrics_interval_s": 1.0, "prometheus_textfile": str(prom),
+                    "health_interval_s": 0.5}})
+    assert "faces=1" in stderr, f"the run never saw the visitor: the test proves nothing\n{stderr}"
+    written = _written_paths(trace)
+    assert prom.name not in {Path(p).name for p in written}  # written beside it, then renamed
+    temp = re.compile(re.escape(f".{prom.name}-") + r"\w+\.tmp")
+    assert written and all(Path(p).parent == folder and temp.fullmatch(Path(p).name)
+                           for p in written), written
+    renamed = re.findall(r'rename(?:at2?)?\(.*?"([^"]+)", .*?"([^"]+)"', trace)
+    assert renamed and all(Path(dst) == prom for _, dst in renamed), renamed
+    assert [p.name for p in folder.iterdir()] == [prom.name]
+    assert _network_calls(trace) == []
+    labels = set()
+    for family in text_string_to_metric_families(prom.read_text(encoding="ascii")):
+        for sample in family.samples:
+            assert isinstance(sample.value, float)
+            labels |= set(sample.labels)
+    assert labels <= {"provider", "component", "quantile"}, labels
+    assert prom.stat().st_size < 20_000

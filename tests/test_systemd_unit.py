@@ -143,3 +143,27 @@ def test_install_script_syntax_and_dry_run() -> None:
         assert step in out, step
     assert "systemctl enable" in out or "systemd is not running here" in out
     assert {p: p.exists() for p in before} == before  # a dry run changes nothing
+
+
+@needs_analyze
+def test_security_stays_at_0_7_with_the_prometheus_folder_writable(tmp_path: Path) -> None:
+    """service.prometheus_textfile adds one ReadWritePaths= folder (the drop-in install.sh
+    writes from kiosk.yaml); the unit's rating must not get worse than today's 0.7 SAFE."""
+    from kiosk.config import KioskConfig
+    from kiosk.service.units import dropins
+
+    config = KioskConfig.model_validate({"service": {
+        "prometheus_textfile": "/var/lib/prometheus/node-exporter/roulette-kiosk.prom"}})
+    (name, text), = dropins(config).items()
+    assert name == "roulette-kiosk.service.d/50-kiosk-yaml.conf"
+    assert "ReadWritePaths=-/var/lib/prometheus/node-exporter" in text
+    (tmp_path / UNIT.name).write_text(UNIT.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / name).parent.mkdir()
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = _analyze("security", "--offline=yes", UNIT.name, cwd=tmp_path)
+    match = re.search(r"Overall exposure level for \S+: ([\d.]+) (\w+)", result.stdout)
+    assert match, result.stdout + result.stderr
+    assert float(match.group(1)) <= 0.7 and match.group(2) == "SAFE", match.group(0)
+    verify = _analyze("verify", UNIT.name, cwd=tmp_path)  # the drop-in is read, and clean
+    lines = [line for line in (verify.stdout + verify.stderr).splitlines() if line.strip()]
+    assert all(line.endswith("is not executable: No such file or directory") for line in lines)

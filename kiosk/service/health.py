@@ -1,5 +1,8 @@
 """A small JSON health file for `kiosk doctor` and monitoring: numbers and names, no image data.
 
+The same document also feeds the optional Prometheus textfile (kiosk/service/prometheus.py),
+written at the same cadence.
+
 Written atomically (temporary file in the same folder, then rename) so a reader never sees
 half a file. Under the systemd unit it lives in /run/roulette-kiosk/ (RuntimeDirectory=),
 which disappears when the service stops. The file is world-readable on purpose (0644): a
@@ -12,11 +15,13 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from kiosk.service.atomic import replace_file
+from kiosk.service.prometheus import PrometheusTextfile
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,7 @@ _ALLOWED = {
     "fps", "frame_p50_ms", "frame_p95_ms", "frame_p99_ms", "detect_p50_ms", "detect_p99_ms",
     "classify_p50_ms", "classify_p99_ms", "crops_per_batch", "faces", "provider", "rss_mb",
     "frames", "uptime_s", "errors", "consecutive_failures", "last_error", "failing",
+    "first_label_p50_ms", "first_label_p95_ms", "first_label_p99_ms", "totals",
 }  # fmt: skip
 
 
@@ -42,18 +48,8 @@ def build_health(snapshot: dict[str, Any], *, wall_time: float | None = None) ->
 
 def write_health(path: Path, doc: dict[str, Any]) -> None:
     """Replace `path` atomically with `doc` as JSON (mode 0644)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".health-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    replace_file(path, text.encode("utf-8"), 0o644)
 
 
 def read_health(path: Path) -> dict[str, Any] | None:
@@ -72,9 +68,10 @@ def read_health(path: Path) -> dict[str, Any] | None:
 
 
 class Health:
-    """Rewrites the health file every `interval_s` from `Metrics.snapshot()`; no-op without path.
+    """Rewrites the health file every `interval_s` from `Metrics.snapshot()`, and the
+    Prometheus textfile (`textfile`) from the same document; no-op without either.
 
-    Errors writing it are logged once and never raised: the display must go on.
+    Errors writing them are logged once and never raised: the display must go on.
     """
 
     def __init__(
@@ -82,23 +79,37 @@ class Health:
         path: Path | None,
         interval_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        textfile: PrometheusTextfile | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
         self.interval_s = interval_s
+        self.textfile = textfile
         self._clock = clock
         self._next: float | None = None
         self._warned = False
 
     @classmethod
     def from_config(cls, service_cfg: Any, **kwargs: Any) -> Health:
-        """From `KioskConfig.service` (health_file, health_interval_s)."""
+        """From `KioskConfig.service` (health_file, health_interval_s, prometheus_textfile)."""
+        prom = getattr(service_cfg, "prometheus_textfile", None)
+        kwargs.setdefault("textfile", PrometheusTextfile(prom) if prom is not None else None)
         return cls(service_cfg.health_file, service_cfg.health_interval_s, **kwargs)
 
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None or self.textfile is not None
+
     def write(self, snapshot: dict[str, Any]) -> bool:
-        if self.path is None:
+        """Write both files from one snapshot; True if the health file (or, without one, the
+        textfile) was written."""
+        if not self.enabled:
             return False
+        doc = build_health(snapshot)
+        prom_ok = self.textfile.write(doc) if self.textfile is not None else False
+        if self.path is None:
+            return prom_ok
         try:
-            write_health(self.path, build_health(snapshot))
+            write_health(self.path, doc)
             return True
         except OSError as exc:
             if not self._warned:
@@ -108,7 +119,7 @@ class Health:
 
     def maybe_write(self, metrics: Any, now: float | None = None) -> bool:
         """Write `metrics.snapshot()` if `interval_s` has passed (the first call writes)."""
-        if self.path is None:
+        if not self.enabled:
             return False
         now = self._clock() if now is None else now
         if self._next is not None and now < self._next:
@@ -117,10 +128,13 @@ class Health:
         return self.write(metrics.snapshot())
 
     def remove(self) -> None:
-        """Delete the file on a clean stop, so a stale file never looks like a live service."""
+        """On a clean stop: delete the health file, so a stale file never looks like a live
+        service, and mark the textfile down (`roulette_kiosk_up 0`)."""
         if self.path is not None:
             with contextlib.suppress(OSError):
                 self.path.unlink()
+        if self.textfile is not None:
+            self.textfile.write_stopped()
 
 
 HealthWriter = Health  # older name
