@@ -65,8 +65,12 @@ def _build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--json", action="store_true",
                           help="print one JSON object on stdout (format below) instead of text")
 
-    doctor = sub.add_parser("doctor", help="check camera, display, model, labels and config")
+    doctor = sub.add_parser("doctor", help="check camera, display, model, labels and config, "
+                            "and whether this host can hold camera rate")
     _add_config_args(doctor)
+    doctor.add_argument("--no-selftest", dest="selftest", action="store_false",
+                        help="skip the self-test (a few seconds of detection, drawing and "
+                             "labelling on bundled frames, timed against camera.fps)")
 
     label = sub.add_parser("label", help="breadcrumb, gloss and policy status of a wnid or lemma",
                            add_help=False)
@@ -268,7 +272,7 @@ def cmd_classify_many(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from kiosk.doctor import run_doctor
 
-    return run_doctor(args.config, args.overrides)
+    return run_doctor(args.config, args.overrides, selftest=args.selftest)
 
 
 def cmd_label(args: argparse.Namespace) -> int:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Per-crop latency of the person classifier: p50/p99 at batch 1 and batch 8, and RSS.
 
-Prints one key=value line per batch size (`case=batch_1 ...`), after `#` comment lines.
+Prints one key=value line per batch size (`case=batch_1 ...`), after `#` comment lines; each
+line ends with the host's keys (`cpu_model=... avx512=0|1 cores=N`, kiosk/hostinfo.py).
 
   .venv/bin/python scripts/bench_classifier.py                 # default model, best provider
   .venv/bin/python scripts/bench_classifier.py --providers cpu --threads 2
@@ -16,7 +17,6 @@ turns that off, to see what it saves.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kiosk.classify.classifier import PersonClassifier  # noqa: E402
+from kiosk.doctor.selftest import per_crop_ms  # noqa: E402
+from kiosk.hostinfo import host_info  # noqa: E402
 from kiosk.scene import Box  # noqa: E402
 
 
@@ -55,14 +57,8 @@ def crops(n: int) -> list[np.ndarray]:
 
 
 def measure(clf: PersonClassifier, batch: list[np.ndarray], runs: int, warmup: int) -> np.ndarray:
-    for _ in range(warmup):
-        clf.predict_proba(batch)
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        clf.predict_proba(batch)
-        times.append((time.perf_counter() - t0) / len(batch))
-    return np.array(times) * 1000.0
+    """Milliseconds per crop (batch time / batch size), `runs` times."""
+    return per_crop_ms(clf.predict_proba, batch, runs, warmup)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{clf.model_path.stat().st_size / 1e6:.1f} MB, {len(clf.wnids)} classes, "
           f"input {clf.manifest.input_size[0]}x{clf.manifest.input_size[1]}); "
           f"provider {clf.provider}" + (f" ({clf.provider_note})" if clf.provider_note else ""))
-    print(f"# host {platform.processor() or platform.machine()}, "
-          f"{__import__('os').cpu_count()} cpus, onnxruntime {ort.__version__}, "
+    host = host_info()
+    print(f"# host {host.describe()}, {__import__('os').cpu_count()} cpus, "
+          f"onnxruntime {ort.__version__}, "
           f"threads {args.threads or 'default'}; load {load_s:.2f} s (checksum, session, "
           f"warm-up); rss before loading {rss0:.0f} MB")
     sample = crops(8)
@@ -99,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"case=batch_{size} provider={clf.provider} "
               f"per_crop_ms_p50={np.percentile(ms, 50):.2f} "
               f"per_crop_ms_p99={np.percentile(ms, 99):.2f} runs={args.runs} "
-              f"rss_mb={rss_mb():.0f}", flush=True)
+              f"rss_mb={rss_mb():.0f} {host.keys()}", flush=True)
     mixed = [sample[:n] for n in (1, 3, 2, 4)]
     for batch in mixed * max(1, args.warmup // 4):
         clf.predict_proba(batch)
@@ -111,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"case=mixed_1to4 provider={clf.provider} fixed_batch={clf.fixed_batch} "
           f"per_batch_ms_p50={np.percentile(ms, 50):.2f} "
           f"per_batch_ms_p99={np.percentile(ms, 99):.2f} runs={args.runs} "
-          f"rss_mb={rss_mb():.0f}", flush=True)
+          f"rss_mb={rss_mb():.0f} {host.keys()}", flush=True)
     clf.close()
     return 0
 

@@ -9,7 +9,8 @@ kiosk's own `FaceDetector` built from the kiosk config, as the display loop call
 Deterministic (fixed seed). 24 clips a size (480 face-frames counted per size and
 resolution): with 8 (the old default), the detector of 2026-11-30 read recall_32px 0.69 /
 0.71; over 24, 0.83 / 0.80.
-Prints one key=value line per resolution; asserts nothing.
+Prints one key=value line per resolution, with the host's keys (`cpu_model`, `avx512`,
+`cores`: kiosk/hostinfo.py); asserts nothing.
 
     .venv/bin/python scripts/bench_detect.py [--set detector.model=full_range ...]
 """
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.config import DetectorConfig, KioskConfig, load_config  # noqa: E402
 from kiosk.detect import FaceDetector  # noqa: E402
+from kiosk.hostinfo import host_info  # noqa: E402
 from kiosk.scene import Box  # noqa: E402
 
 FACE_SIZES = (24, 32, 40, 56, 80, 120)
@@ -245,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
                                     args.clips_per_size, args.faces_per_frame,
                                     args.empty_clips, args.clip_frames,
                                     seed=args.seed, sizes=tuple(args.sizes))
+        host = host_info()
+        result.update(cpu_model=host.cpu_model_key, avx512=int(host.avx512), cores=host.cores)
         print(format_line(result), flush=True)
     return 0
 

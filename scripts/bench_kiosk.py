@@ -1,14 +1,21 @@
 """Benchmark the whole kiosk loop headless: display fps, frame-time percentiles, first-label
 latency and memory, on a 1920x1080 screen.
 
-Cases: 1280x720 camera with one and with four faces, 1920x1080 camera with four faces, and
+Cases: 1280x720 camera with one and with four faces, 1920x1080 camera with four faces,
 1280x720 with four faces while a "busy neighbour" (a child process spinning on one core,
-started and stopped here by its PID) competes for the CPU. The camera is a real video file
+started and stopped here by its PID) competes for the CPU, and 1280x720 with one face on one
+core (the whole process pinned to it, every thread, as `taskset -c` would: a stand-in for a
+slower host). The camera is a real video file
 (written here with OpenCV from real photos) read on the reader thread at its own 30 fps,
 exactly as a camera would be; the model is the shipped one. Prints one key=value line per
 case; asserts nothing (speed is measured here, not in the tests). `fps` counts every draw (a
 label is drawn as soon as it arrives, between camera frames); `camera_fps` counts the distinct
 camera frames shown, the rate a visitor sees themselves move at.
+
+Every line also says which host it comes from (`cpu_model`, `avx512`, and `cores`, those the
+case may use) and gives `per_crop_ms_p50`, one crop's time on the kiosk's own session measured
+at the start of the run as bench_classifier.py measures it, with `first_label_over_crop` =
+first_label_p50_ms / per_crop_ms_p50: figures from different hosts compare as these ratios.
 
     .venv/bin/python scripts/bench_kiosk.py [--seconds 15] [--arrivals 12] [--cases 720p_1face ...]
 """
@@ -16,11 +23,14 @@ camera frames shown, the rate a visitor sees themselves move at.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -31,16 +41,33 @@ import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_classifier import crops as classifier_crops  # noqa: E402
 
 from kiosk.config import load_config  # noqa: E402
+from kiosk.doctor.selftest import per_crop_ms  # noqa: E402
+from kiosk.hostinfo import allowed_cores, host_info  # noqa: E402
 
 ARRIVALS = 12  # newcomer waves per case, for the first-label latency (--arrivals)
-# name: (camera width, camera height, faces, busy neighbour)
+CROP_RUNS = 30  # crops timed at the start of the run, for per_crop_ms_p50
+
+
+@dataclass(frozen=True)
+class Case:
+    width: int
+    height: int
+    faces: int
+    busy_neighbour: bool = False
+    one_core: bool = False  # the whole process pinned to one core
+
+
 CASES = {
-    "720p_1face": (1280, 720, 1, False),
-    "720p_4faces": (1280, 720, 4, False),
-    "1080p_4faces": (1920, 1080, 4, False),
-    "720p_4faces_busy_neighbour": (1280, 720, 4, True),
+    "720p_1face": Case(1280, 720, 1),
+    "720p_4faces": Case(1280, 720, 4),
+    "1080p_4faces": Case(1920, 1080, 4),
+    "720p_4faces_busy_neighbour": Case(1280, 720, 4, busy_neighbour=True),
+    "720p_1face_one_core": Case(1280, 720, 1, one_core=True),
 }
 
 
@@ -91,6 +118,37 @@ def stop_busy_neighbour(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def _thread_ids() -> list[int]:
+    return [int(tid) for tid in os.listdir("/proc/self/task")]
+
+
+@contextlib.contextmanager
+def pinned_to_one_core() -> Iterator[int]:
+    """Every thread of this process on one core (the first allowed), as `taskset -c` would
+    pin it; threads started inside inherit it. Each thread's own set is restored on exit."""
+    core = min(os.sched_getaffinity(0))
+    saved: dict[int, set[int]] = {}
+    for tid in _thread_ids():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            saved[tid] = os.sched_getaffinity(tid)
+            os.sched_setaffinity(tid, {core})
+    try:
+        yield core
+    finally:
+        for tid, cores in saved.items():
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(tid, cores)
+        for tid in set(_thread_ids()) - set(saved):  # started inside: back to the main set
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(tid, saved.get(os.getpid(), os.sched_getaffinity(0)))
+
+
+def measure_per_crop_ms(parts) -> float:
+    """One crop's time (p50, batch 1) on the kiosk's session, as bench_classifier.py times it."""
+    return float(np.percentile(per_crop_ms(parts.classifier.predict_proba,
+                                           classifier_crops(1), CROP_RUNS, warmup=5), 50))
+
+
 def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000.0, q)) if values else float("nan")
 
@@ -98,19 +156,27 @@ def _pct(values: list[float], q: float) -> float:
 def run_case(name: str, seconds: float, parts, video_dir: Path,
              overrides: list[str] | None = None,
              arrivals: int = ARRIVALS) -> dict[str, float | str]:
+    case = CASES[name]
+    config = load_config(None, [
+        "display.fullscreen=false", "display.width=1920", "display.height=1080",
+        f"camera.width={case.width}", f"camera.height={case.height}",
+        "tracker.respin_after_s=0", *(overrides or [])])
+    video = make_video(video_dir / f"{name}.avi", case.faces, case.width, case.height)
+    # pinned before KioskApp starts its threads (reader, workers, MediaPipe's), which inherit it
+    with pinned_to_one_core() if case.one_core else contextlib.nullcontext():
+        return _run_app(name, config, seconds, parts, video, case.busy_neighbour, arrivals)
+
+
+def _run_app(name: str, config, seconds: float, parts, video: Path, busy: bool,
+             arrivals: int) -> dict[str, float | str]:
     from kiosk.app import KioskApp
     from kiosk.sources.files import VideoFileSource
 
-    width, height, faces, busy = CASES[name]
-    config = load_config(None, [
-        "display.fullscreen=false", "display.width=1920", "display.height=1080",
-        f"camera.width={width}", f"camera.height={height}", "tracker.respin_after_s=0",
-        *(overrides or [])])
-    video = make_video(video_dir / f"{name}.avi", faces, width, height)
     process = psutil.Process()
     app = KioskApp(config, parts.labeller, VideoFileSource(video), headless=True,
                    provider=parts.classifier.provider)
     neighbour = start_busy_neighbour() if busy else None
+    cores = allowed_cores()
     try:
         app.run(max_seconds=1.0)  # warm-up: first frames, first labels
         rss_start = process.memory_info().rss / 2**20
@@ -141,10 +207,13 @@ def run_case(name: str, seconds: float, parts, video_dir: Path,
         "first_labels": len(first),
         "rss_mb": rss_end,
         "rss_growth_mb": rss_end - rss_start,
+        "cores": cores,
     }
 
 
-def format_line(result: dict[str, float | str]) -> str:
+def format_line(result: dict[str, float | str], per_crop_ms_p50: float | None = None) -> str:
+    """The case's key=value line; with `per_crop_ms_p50` (the run's own crop time) also
+    `first_label_over_crop`, and always the host's keys."""
     keys = {"fps": "fps", "camera_fps": "camera_fps",
             "frame_p50": "frame_p50_ms", "frame_p99": "frame_p99_ms",
             "work_p50": "work_p50_ms", "work_p99": "work_p99_ms",
@@ -155,6 +224,12 @@ def format_line(result: dict[str, float | str]) -> str:
     for key, name in keys.items():
         value = result[key]
         parts.append(f"{name}={value}" if isinstance(value, int) else f"{name}={value:.1f}")
+    if per_crop_ms_p50 is not None:
+        ratio = float(result["first_label_p50"]) / per_crop_ms_p50
+        parts.append(f"per_crop_ms_p50={per_crop_ms_p50:.2f} first_label_over_crop={ratio:.2f}")
+    host = host_info()
+    parts.append(f"cpu_model={host.cpu_model_key} avx512={int(host.avx512)} "
+                 f"cores={result.get('cores', host.cores)}")
     return " ".join(parts)
 
 
@@ -174,13 +249,15 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.classify.loading import load_model_parts
 
     parts = load_model_parts(load_config(None, args.overrides))
-    print(f"# model provider: {parts.classifier.provider}; cpu cores: {os.cpu_count()}; "
-          "screen 1920x1080; sources are 30 fps videos", flush=True)
+    crop_ms = measure_per_crop_ms(parts)
+    print(f"# model provider: {parts.classifier.provider}; host {host_info().describe()}; "
+          f"per crop {crop_ms:.2f} ms p50 (batch 1, {CROP_RUNS} runs); screen 1920x1080; "
+          "sources are 30 fps videos", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.cases:
             result = run_case(name, args.seconds, parts, Path(tmp), args.overrides,
                               args.arrivals)
-            print(format_line(result), flush=True)
+            print(format_line(result, crop_ms), flush=True)
             time.sleep(0.5)
     parts.close()
     return 0

@@ -35,6 +35,7 @@ def test_bench_detect_prints_its_figures_on_a_tiny_subset() -> None:
         assert 0.0 <= float(fields[f"recall_{size}px"]) <= 1.0
     assert float(fields["false_pos_per_1000_frames"]) >= 0.0
     assert 0.0 < float(fields["detect_ms_p50"]) <= float(fields["detect_ms_p99"])
+    assert fields["cpu_model"] and fields["avx512"] in ("0", "1") and int(fields["cores"]) >= 1
 
 
 def test_a_distant_face_is_found_by_the_tile_search_and_followed(astronaut: np.ndarray) -> None:

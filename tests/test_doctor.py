@@ -33,9 +33,10 @@ def _config(tmp_path: Path, extra: str = "", model_dir: Path = MODEL_DIR) -> Pat
     return path
 
 
-def _run(path: Path | None, overrides: list[str] | None = None) -> tuple[int, str]:
+def _run(path: Path | None, overrides: list[str] | None = None,
+         selftest: bool = False) -> tuple[int, str]:
     out = io.StringIO()
-    code = doctor.run_doctor(path, overrides, out=out)
+    code = doctor.run_doctor(path, overrides, out=out, selftest=selftest)
     return code, out.getvalue()
 
 
@@ -66,11 +67,12 @@ def test_malformed_yaml_exits_non_zero(tmp_path: Path, setup_env) -> None:
 
 
 def test_healthy_setup(tmp_path: Path, setup_env) -> None:
-    code, text = _run(_config(tmp_path))
+    code, text = _run(_config(tmp_path), selftest=True)
     lines = _lines(text)
     assert code == 0, text
     for name in ("config", "camera", "display", "detector", "classifier", "provider", "labels",
-                 "vocabulary", "health", "systemd", "privacy", "network"):
+                 "vocabulary", "health", "systemd", "privacy", "network", "selftest", "frame",
+                 "crop", "newcomers"):
         assert name in lines, (name, text)
     assert lines["config"] == ["OK"] and lines["detector"] == ["OK"]
     assert lines["classifier"] == ["OK"] and lines["privacy"] == ["OK"]
