@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from kiosk.classify.loading import classifier_workers
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
+from kiosk.detect_loop import DetectionLoop
 from kiosk.pacing import DrawPacer
 from kiosk.pipeline import Pipeline
 from kiosk.scene import FrameView
@@ -89,7 +91,8 @@ class KioskApp:
                  notice: str | None = None, headless: bool = False,
                  threaded_source: bool = True, detector: FaceDetector | None = None,
                  notifier: Any = None, metrics: Any = None, health: Any = None,
-                 capture: Any = None, provider: str = "", vocabulary: str = "") -> None:
+                 capture: Any = None, provider: str = "", vocabulary: str = "",
+                 calibration: Any = None) -> None:
         import pygame
 
         from kiosk.render.renderer import Renderer
@@ -107,17 +110,28 @@ class KioskApp:
         on_cpu = provider in ("", "CPUExecutionProvider")
         batch = config.classifier.cpu_batch_size if on_cpu else config.classifier.batch_size
         self.pacer = DrawPacer(config.display.target_fps)
+        self.calibration = calibration  # the room's statistics (kiosk/classify/calibration.py)
+        self._calibration_saved_at = time.monotonic()
+        self._calibration_saver: threading.Thread | None = None
         self.worker = ClassificationWorker(
-            labeller.label_crops, batch, on_batch=self._on_batch, on_results=self.pacer.label_news,
-            threads=classifier_workers(config.classifier.workers, on_cpu=on_cpu))
-        self.pipeline = Pipeline(config, self.detector.detect, self.worker,
+            labeller.look, batch, on_batch=self._on_batch, on_results=self.pacer.label_news,
+            threads=classifier_workers(config.classifier.workers, on_cpu=on_cpu),
+            nice=config.classifier.nice)
+        self.pipeline = Pipeline(config, self.detector.detect, self.worker, labeller,
                                  on_error=self._on_error, on_success=self._on_success,
-                                 search_paused=getattr(self.detector, "search_paused", None))
+                                 search_paused=getattr(self.detector, "search_paused", None),
+                                 on_visitor=calibration.add_visitor if calibration else None)
         if metrics is not None and hasattr(metrics, "watch_first_labels"):
             metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
-        # detection runs on the reader thread, beside drawing (see kiosk/sources/reader.py)
-        self.reader = FrameReader(source, threaded=threaded_source, analyse=self.pipeline.analyse,
-                                  on_frame=self.pacer.news)
+        # threaded: detection on its own thread, on the freshest frame (kiosk/detect_loop.py),
+        # every frame drawn as it is read; unthreaded (tests, benchmarks): detected in step()
+        self.detect_loop: DetectionLoop | None = None
+        if threaded_source:
+            self.detect_loop = DetectionLoop(
+                self.pipeline.analyse, skip=lambda analysis: getattr(analysis, "held", False))
+            self.pipeline.detect_inline = False
+        self.reader = FrameReader(source, threaded=threaded_source, on_frame=self.pacer.news,
+                                  submit=self.detect_loop.submit if self.detect_loop else None)
         self.surface, self.headless = init_display(config, headless=headless)
         self.renderer_mirror = mirror_for(config.display.mirror, source)
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})
@@ -187,8 +201,12 @@ class KioskApp:
     def step(self) -> FrameView:
         """One display frame: newest camera frame through the pipeline onto the screen."""
         frame = self.reader.latest()
+        detected = None
+        if self.detect_loop is not None:
+            self.detect_loop.ensure_running()
+            detected = self.detect_loop.take()
         view = self.pipeline.step(frame, camera_available=self._camera_available(),
-                                  notice=self.notice)
+                                  notice=self.notice, detected=detected)
         if view.mode == "live" and view.frame is None and self._last_view is not None:
             view = self._last_view  # nothing new from the camera yet: keep the last screen
         if self.renderer.debug_enabled:
@@ -259,6 +277,7 @@ class KioskApp:
                 self.metrics.maybe_log(now)
                 if self.health is not None:
                     self.health.maybe_write(self.metrics)
+            self._maybe_save_calibration(now)
             if max_frames is not None and stats.frames >= max_frames:
                 break
             if max_seconds is not None and now - started >= max_seconds:
@@ -266,6 +285,27 @@ class KioskApp:
         stats.seconds = time.monotonic() - started
         stats.quit_by_key = not self._running
         return stats
+
+    def _maybe_save_calibration(self, now: float) -> None:
+        """Every calibration.save_interval_s, on a thread of its own (a write and an fsync
+        must never hold the display); the file appears only from 20 visitors on."""
+        cal = self.calibration
+        interval = self.config.calibration.save_interval_s
+        if cal is None or now - self._calibration_saved_at < interval:
+            return
+        if self._calibration_saver is not None and self._calibration_saver.is_alive():
+            return
+        self._calibration_saved_at = now
+        self._calibration_saver = threading.Thread(target=self._save_calibration,
+                                                   name="calibration-save", daemon=True)
+        self._calibration_saver.start()
+
+    def _save_calibration(self) -> None:
+        try:
+            if self.calibration is not None and self.calibration.save():
+                log.info("calibration saved: %d visitors", self.calibration.count)
+        except OSError as exc:
+            log.warning("calibration not saved: %s", exc)
 
     def screenshot(self) -> np.ndarray:
         """The screen as RGB (H, W, 3), read back from the real pygame surface."""
@@ -278,7 +318,12 @@ class KioskApp:
             self.health.remove()
         self.worker.close()
         self.reader.close()
+        if self.detect_loop is not None:
+            self.detect_loop.close()
         self.detector.close()
+        if self._calibration_saver is not None:
+            self._calibration_saver.join(timeout=5.0)
+        self._save_calibration()
         self._pygame.display.quit()
 
     def __enter__(self) -> KioskApp:

@@ -72,6 +72,14 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="skip the self-test (a few seconds of detection, drawing and "
                              "labelling on bundled frames, timed against camera.fps)")
 
+    calibration = sub.add_parser(
+        "calibration", help="what the kiosk has learnt of its room (show), or forget it (reset)",
+        description="The kiosk keeps per-synset statistics of its visitors' scores (a count and "
+        "two vectors of numbers, no image, nothing before 20 visitors) and blends them with the "
+        "shipped prior, so that a room's light does not give everybody the same label.")
+    _add_config_args(calibration)
+    calibration.add_argument("action", choices=("show", "reset"), nargs="?", default="show")
+
     label = sub.add_parser("label", help="breadcrumb, gloss and policy status of a wnid or lemma",
                            add_help=False)
     label.add_argument("args", nargs=argparse.REMAINDER,
@@ -158,7 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _setup_logging(config.service.log_level)
         _deny_network(config)
         _preflight(config)
-        parts = load_model_parts(config)
+        parts = load_model_parts(config, calibrate=True)
         source, notice = open_source(config)
     except _startup_errors() as exc:
         return _fail(str(exc))
@@ -175,6 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         capture=Capture(config.capture) if config.capture.enabled else None,
         provider=parts.classifier.provider,
         vocabulary=f"{config.vocabulary.policy} ({parts.vocabulary.allowed_count} labels)",
+        calibration=parts.calibration,
     )
     if app.headless and not args.headless:
         log.warning("no screen found: running headless (nothing is shown)")
@@ -275,6 +284,47 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return run_doctor(args.config, args.overrides, selftest=args.selftest)
 
 
+def cmd_calibration(args: argparse.Namespace) -> int:
+    from kiosk.classify.calibration import CalibrationError, SiteCalibration, file_size
+    from kiosk.classify.loading import calibration_path
+    from kiosk.classify.manifest import load_manifest
+    from kiosk.classify.prior import load_prior
+
+    try:
+        config = _load(args)
+        model_dir = config.resolve(config.classifier.model_dir)
+        manifest = load_manifest(model_dir)
+        if manifest.score_prior is None:
+            return _fail(f"{model_dir}: this model has no score prior to calibrate")
+        shipped = load_prior(model_dir / manifest.score_prior.file, len(manifest.output_wnids))
+    except _startup_errors() as exc:
+        return _fail(str(exc))
+    path = calibration_path(config)
+    cal = SiteCalibration(shipped, path, prior_weight=config.calibration.prior_weight)
+    if args.action == "reset":
+        removed = cal.reset()
+        print(f"{path}: {'removed' if removed else 'no calibration file'}; a running kiosk "
+              "keeps what it has learnt in memory until restarted "
+              "(systemctl restart roulette-kiosk)")
+        return 0
+    try:
+        found = cal.load()
+    except CalibrationError as exc:
+        return _fail(str(exc))
+    state = "on" if config.calibration.enabled else "off (calibration.enabled: false)"
+    print(f"calibration:   {state}")
+    size = f"{file_size(shipped.classes)} bytes" if found else \
+        "none yet: written from 20 visitors on"
+    print(f"file:          {path} ({size})")
+    summary = cal.summary()
+    print(f"visitors:      {summary['visitors']} (each counted once, however long they stayed)")
+    print(f"room's weight: {summary['weight_of_room']:.0%} of the prior (the shipped faces count "
+          f"as {config.calibration.prior_weight:g} visitors)")
+    print(f"shift:         the room's mean score is {summary['mean_shift_sd']:.2f} shipped sds "
+          "from the shipped faces' (mean over synsets)")
+    return 0
+
+
 def cmd_label(args: argparse.Namespace) -> int:
     from kiosk.labels.curator import main as curator_main
 
@@ -300,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
 
         filter_native_stderr()
     handlers = {"run": cmd_run, "classify": cmd_classify, "doctor": cmd_doctor,
-                "label": cmd_label}
+                "calibration": cmd_calibration, "label": cmd_label}
     return handlers[args.command](args)
 
 

@@ -198,31 +198,76 @@ class ClassifierConfig(_Strict):
         ["tensorrt", "cuda", "cpu"], description="Execution providers in order of preference."
     )
     crop_padding: Annotated[float, Field(ge=0.0, le=3.0)] = Field(
-        0.6, description="Padding around the face box, as a fraction of its size."
+        1.0, description="Padding around the face box on every side, as a fraction of its "
+        "size: the crop the model sees is three faces wide (head, hair, collar). The prior is "
+        "fitted at this padding (scripts/fit_prior.py); 0.6 until 2026-12-01 made labels tip "
+        "with a 5% shift of the box (docs/labels.md)."
     )
     batch_size: Annotated[int, Field(ge=1, le=64)] = Field(8, description="Crops per batch.")
     cpu_batch_size: Annotated[int, Field(ge=1, le=64)] = Field(
         1, description="Crops per batch when the model runs on the CPU, where batching saves "
         "next to nothing and makes every newcomer wait for the slowest crop of the batch."
     )
-    label_votes: Annotated[int, Field(ge=1, le=20)] = Field(
-        3, description="A face's label is the most common top label over this many of its "
-        "crops (from different frames). The first crop's label shows at once; a later crop "
-        "changes it only when its label has strictly more votes, and after this many crops the "
-        "label is fixed, so a visitor standing still keeps theirs. 1: first crop only.")
-    label_vote_interval_s: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
-        0.25, description="Seconds between the crops that vote on a face's label (so they "
-        "come from different frames); asked only while no other face waits for a first label.")
     workers: Annotated[int, Field(ge=0, le=16)] = Field(
         0, description="Threads that classify crops side by side; 0: two when the model runs on "
         "the CPU (two newcomers' crops at once, one core each), one on a GPU (which batches)."
     )
+    nice: Annotated[int, Field(ge=0, le=19)] = Field(
+        10, description="Nice value of the classification threads: labels take the CPU the "
+        "picture (drawing, decoding, detection) leaves, so a label comes later rather than a "
+        "frame being dropped. 0: the same priority as the picture.")
     threads: Annotated[int, Field(ge=0, le=64)] = Field(
         0, description="CPU threads for onnxruntime per worker; 0: all cores but two (for the "
         "display and the reader's decoding and face detection) shared by the CPU workers, at "
         "least one."
     )
     verify_checksum: bool = Field(True, description="Check the model's sha256 at start.")
+
+
+class SpinConfig(_Strict):
+    """One label that lands (kiosk/spin.py): a visitor's label is the mean scores of several
+    crops from different frames; meanwhile the band spins through the real top candidates."""
+
+    crops: Annotated[int, Field(ge=1, le=64)] = Field(
+        10, description="Crops (from different frames) whose mean scores give a visitor's "
+        "label; more: steadier labels (eval_labels visitor_keep: 0.77 / 0.82 / 0.85 / 0.86 "
+        "with 4 / 6 / 8 / 10, docs/labels.md), later landings.")
+    crop_interval_s: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+        0.07, description="Least time between two crops of one visitor, so they come from "
+        "different frames.")
+    min_s: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.8, description="The spin's designed length: a label lands no sooner, even when its "
+        "crops are in.")
+    max_s: Annotated[float, Field(gt=0.0, le=30.0)] = Field(
+        2.5, description="A label lands by then with the crops it has (at least one), so a "
+        "slow host still lands labels.")
+    candidates: Annotated[int, Field(ge=1, le=20)] = Field(
+        5, description="How many of the face's current top candidates the wheel shows.")
+
+    @model_validator(mode="after")
+    def _max_after_min(self) -> SpinConfig:
+        if self.max_s < self.min_s:
+            raise ValueError(f"max_s ({self.max_s}) must be at least min_s ({self.min_s})")
+        return self
+
+
+class CalibrationConfig(_Strict):
+    """The kiosk learns its own room (kiosk/classify/calibration.py): per-synset running
+    statistics of its visitors' scores, blended with the shipped prior. Aggregate numbers only
+    (a count and two vectors of the model's class count, a fixed-size file), nothing saved
+    before 20 visitors; `kiosk calibration show|reset`."""
+
+    enabled: bool = Field(True, description="Learn the room; false: the shipped prior only, "
+                          "nothing kept.")
+    path: Path | None = Field(
+        None, description="The calibration file; null: site-calibration.bin in the service's "
+        "state folder (systemd StateDirectory, /var/lib/roulette-kiosk) or, outside systemd, "
+        "$XDG_STATE_HOME/roulette-kiosk.")
+    prior_weight: Annotated[float, Field(gt=0.0, le=100000.0)] = Field(
+        100.0, description="How many visitors the shipped prior counts as in the blend: after "
+        "this many visitors the room weighs as much as the shipped faces.")
+    save_interval_s: Annotated[float, Field(ge=1.0, le=86400.0)] = Field(
+        60.0, description="Seconds between saves while visitors come (and once at exit).")
 
 
 class VocabularyConfig(_Strict):
@@ -402,6 +447,8 @@ class KioskConfig(_Strict):
     detector: DetectorConfig = DetectorConfig()
     tracker: TrackerConfig = TrackerConfig()
     classifier: ClassifierConfig = ClassifierConfig()
+    spin: SpinConfig = SpinConfig()
+    calibration: CalibrationConfig = CalibrationConfig()
     vocabulary: VocabularyConfig = VocabularyConfig()
     scene: SceneConfig = SceneConfig()
     texts: TextsConfig = TextsConfig()

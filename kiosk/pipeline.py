@@ -1,7 +1,8 @@
 """One display frame's worth of work, without pygame: detect -> track -> classify -> view.
 
 The display loop calls `step()` once per frame. Detection runs here (a few ms); the model
-runs on the worker thread, so a face shows a box at once and its label a moment later.
+runs on the worker thread, so a face shows a box at once, its wheel of candidates as the first
+crop is scored, and its label when the spin lands (kiosk/spin.py).
 Every stage that can fail is guarded: a detector or classifier fault is logged and counted,
 and the screen keeps showing what it last knew.
 """
@@ -17,11 +18,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from kiosk.classify.labeller import CropLook, Labeller
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
+from kiosk.detect_loop import Detected
 from kiosk.detections import Detections
-from kiosk.scene import FaceView, FrameView, Label
+from kiosk.scene import FaceView, FrameView, Label, SpinView
 from kiosk.sources.base import Frame
+from kiosk.spin import Spin
 from kiosk.track import Track, Tracker
 
 log = logging.getLogger(__name__)
@@ -79,10 +83,15 @@ class Pipeline:
     """Stateful frame processor: tracks, pending labels, scene label and idle state."""
 
     def __init__(self, config: KioskConfig, detect: DetectFn, worker: ClassificationWorker,
+                 labeller: Labeller,
                  on_error: Callable[[str, BaseException], None] | None = None,
                  on_success: Callable[[str], None] | None = None,
-                 search_paused: threading.Event | None = None) -> None:
+                 search_paused: threading.Event | None = None,
+                 on_visitor: Callable[[np.ndarray], None] | None = None) -> None:
         self._config = config
+        self._labeller = labeller
+        # a visitor's mean scores, once per visitor when their first label lands (calibration)
+        self._on_visitor = on_visitor
         self._detect = detect
         # set while a newcomer waits for its first label: the detector's search for distant
         # faces (~10 ms of a core a frame) then waits, so the classifier gets the CPU sooner
@@ -105,6 +114,10 @@ class Pipeline:
         self.camera_frames = 0  # distinct camera frames processed (a redraw of one is not)
         self._detections = Detections.empty()
         self.timings = StepTimings()
+        # True: each new frame is detected in step() (no detection thread: tests, benchmarks);
+        # the app sets False when kiosk/detect_loop.py detects beside the display
+        self.detect_inline = True
+        self.detections_applied = 0
         self.first_label_latencies: list[float] = []  # from a face's first sighting to its label
 
     def _fail(self, component: str, exc: BaseException) -> None:
@@ -117,48 +130,55 @@ class Pipeline:
         by_id = {t.track_id: t for t in self.tracker.tracks}
         for result in self._worker.drain():
             kind = result.key[0] if isinstance(result.key, tuple) else None
-            if result.label is None:
-                continue  # failed: the track or scene asks again after RETRY_LABEL_S
+            if not isinstance(result.label, CropLook):
+                continue  # failed: the spin or the scene asks again
             if kind == "face":
                 _, track_id, generation = result.key
                 track = by_id.get(track_id)
-                if track is not None and track.generation == generation:
-                    self._vote(track, result.label, now)
+                spin = track.spin if track is not None else None
+                if spin is not None and track.generation == generation and spin.landed is None:
+                    spin.add(result.label)
+                    try:
+                        spin.candidates = self._labeller.candidates(
+                            spin.mean(), self._config.spin.candidates)
+                    except Exception as exc:
+                        self._fail("label", exc)
             elif kind == "scene":
-                self._scene_label = result.label
+                self._scene_label = result.label.label
 
-    def _vote(self, track: Track, label: Label, now: float) -> None:
-        """Count one crop's label for the track: the first shows at once, a later one replaces
-        it only with strictly more votes (ties keep what the visitor already reads)."""
-        if track.label is None:  # first answer of this spin (a re-spin clears the label)
-            track.label_votes.clear()
-            track.label_options.clear()
-        track.label_votes[label.wnid] = track.label_votes.get(label.wnid, 0) + 1
-        track.label_options.setdefault(label.wnid, label)
-        if track.label is None:
+    def _land_due(self, tracks: list[Track], now: float) -> None:
+        """Land every spin that is due: its label is that of its crops' mean scores."""
+        plan = self._config.spin
+        for track in tracks:
+            spin = track.spin
+            if spin is None or not spin.due(now, plan):
+                continue
+            try:
+                label = self._labeller.label_scores(spin.mean(), spin.imagenet_mean())
+            except Exception as exc:
+                self._fail("label", exc)
+                continue
+            spin.landed = label
             track.label = label
             track.labelled_at = now
-            if track.generation == 0:
+            if track.generation == 0:  # a visitor counts once, however often they re-spin
                 self.first_label_latencies.append(now - track.created_at)
                 del self.first_label_latencies[:-1000]
-        elif track.label_votes[label.wnid] > track.label_votes.get(track.label.wnid, 0):
-            track.label = track.label_options[label.wnid]
-
-    def _wants_label(self, track: Track, now: float, others_waiting: bool) -> bool:
-        if track.label is None:
-            return track.requested_at is None or now - track.requested_at >= RETRY_LABEL_S
-        cls = self._config.classifier
-        if others_waiting or sum(track.label_votes.values()) >= cls.label_votes:
-            return False  # first labels for newcomers come before votes; then the label is fixed
-        return track.requested_at is None or now - track.requested_at >= cls.label_vote_interval_s
+                if self._on_visitor is not None:
+                    try:
+                        self._on_visitor(spin.mean())
+                    except Exception as exc:
+                        self._fail("calibration", exc)
 
     def _note_newcomers_waiting(self, tracks: list[Track], now: float) -> None:
-        """While a newcomer's first label is being worked out (on 2 cores a crop competes with
+        """While a newcomer's crops are being scored (on 2 cores a crop competes with
         detection for the CPU) the search pauses and detection may skip every other frame, for
         SEARCH_YIELDS_MAX_S at most, so a classifier that has stopped answering cannot stop
         them for good."""
-        waiting = any(t.label is None and t.requested_at is not None
-                      and now - t.requested_at < SEARCH_YIELDS_MAX_S for t in tracks)
+        plan = self._config.spin
+        waiting = any(t.spin is not None and t.spin.landed is None
+                      and t.spin.crops < plan.crops
+                      and now - t.spin.started_at < SEARCH_YIELDS_MAX_S for t in tracks)
         for event in (self._labels_waiting, self._search_paused):
             if event is None:
                 continue
@@ -168,22 +188,26 @@ class Pipeline:
                 event.clear()
 
     def _request_face_labels(self, image: np.ndarray, tracks: list[Track], now: float) -> None:
+        """Ask for the crops each spinning visitor still needs, the one with fewest first, one
+        crop in flight per visitor (so four newcomers' spins advance side by side)."""
         h, w = image.shape[:2]
         pad = self._config.classifier.crop_padding
-        # At most one vote crop in flight at a time, so a newcomer's first label waits for at
-        # most one crop's worth of voting (issue 9's first-label figures).
-        voting = any(t.label is not None and self._worker.pending(_face_key(t)) for t in tracks)
-        waiting = voting or any(t.label is None for t in tracks)
-        for track in sorted(tracks, key=lambda t: t.label is not None):  # newcomers first
+        plan = self._config.spin
+        for track in tracks:
+            if track.spin is None and track.label is None:
+                track.spin = Spin(started_at=now)
+        spinning = [t for t in tracks if t.spin is not None and t.spin.landed is None]
+        for track in sorted(spinning, key=lambda t: (t.spin.crops, t.created_at)):
             key = _face_key(track)
-            if self._worker.pending(key) or not self._wants_label(track, now, waiting):
+            if self._worker.pending(key) or not track.spin.wants_crop(now, plan):
                 continue
             crop = track.box.padded(pad, w, h).crop(image)
             if crop.shape[0] < MIN_CROP_PX or crop.shape[1] < MIN_CROP_PX:
                 continue
             if self._worker.submit(key, crop):
+                track.spin.requested += 1
+                track.spin.last_request_at = now
                 track.requested_at = now
-                waiting = waiting or track.label is not None
 
     def _request_scene_label(self, image: np.ndarray, now: float) -> None:
         scene = self._config.scene
@@ -192,6 +216,12 @@ class Pipeline:
         if due and self._worker.submit(("scene", self._scene_serial), image):
             self._scene_serial += 1
             self._scene_requested_at = now
+
+    def _spin_view(self, track: Track) -> SpinView | None:
+        spin = track.spin
+        if spin is None or spin.landed is not None or not spin.candidates:
+            return None  # landed, or no crop scored yet: the box alone
+        return SpinView(spin.candidates, spin.progress(self._config.spin), spin.started_at)
 
     def analyse(self, frame: Frame, now: float | None = None) -> FrameAnalysis:
         """Detect faces in a frame; safe to call from the reader thread (one caller at a time).
@@ -215,9 +245,27 @@ class Pipeline:
         self._last_found = found
         return FrameAnalysis(found, time.perf_counter() - started)
 
+    def _apply_analysis(self, analysis: FrameAnalysis, now: float, image: np.ndarray, *,
+                        since: Frame | None = None, index: int | None = None) -> None:
+        self._detections = analysis.detections
+        self.timings.detect_s = analysis.detect_s
+        self.detections_applied += 1
+        if analysis.error is not None:
+            self._fail("detect", analysis.error)
+        elif self._on_success is not None:
+            self._on_success("detect")
+        self.tracker.update(self._detections, now, image, index=index,
+                            since=None if since is None else since.index,
+                            since_image=None if since is None else since.image)
+
     def step(self, frame: Frame | None, *, camera_available: bool = True,
-             notice: str | None = None, now: float | None = None) -> FrameView:
-        """Process the newest frame (None: nothing new to show) and describe the screen."""
+             notice: str | None = None, now: float | None = None,
+             detected: Detected | None = None) -> FrameView:
+        """Process the newest frame (None: nothing new to show) and describe the screen.
+
+        `detected`: the newest result of the detection thread (kiosk/detect_loop.py), on this
+        frame or an earlier one; without one the boxes follow their faces in this frame. With
+        no detection thread at all (tests, benchmarks), each new frame is detected here."""
         now = time.monotonic() if now is None else now
         self._worker.ensure_running()
         self._apply_results(now)
@@ -228,19 +276,21 @@ class Pipeline:
             return FrameView(None, notice=notice)
 
         image = frame.image
-        if frame.index != self._last_frame_index:
+        self.timings.detect_s = None
+        new_frame = frame.index != self._last_frame_index
+        if new_frame and isinstance(frame.analysis, FrameAnalysis):
+            self._apply_analysis(frame.analysis, now, image, index=frame.index)
+        elif new_frame and self.detect_inline:
+            self._apply_analysis(self.analyse(frame, now), now, image, index=frame.index)
+        else:
+            if new_frame:  # the boxes move with their faces into this frame
+                self.tracker.follow(image, now, frame.index)
+            if detected is not None and isinstance(detected.analysis, FrameAnalysis):
+                self._apply_analysis(detected.analysis, now, image, since=detected.frame,
+                                     index=frame.index)
+        if new_frame:
             self._last_frame_index = frame.index
             self.camera_frames += 1
-            analysis = frame.analysis
-            if not isinstance(analysis, FrameAnalysis):
-                analysis = self.analyse(frame, now)
-            self._detections = analysis.detections
-            self.timings.detect_s = analysis.detect_s
-            if analysis.error is not None:
-                self._fail("detect", analysis.error)
-            elif self._on_success is not None:
-                self._on_success("detect")
-            self.tracker.update(self._detections, now, image)
             try:
                 self._motion.update(image)
             except Exception as exc:
@@ -248,13 +298,15 @@ class Pipeline:
 
         tracks = [t for t in self.tracker.tracks if t.present]  # no ghost box (track.py)
         self.timings.faces = len(tracks)
-        faces = tuple(FaceView(t.track_id, t.box, t.label) for t in tracks)
         if tracks:
             self._last_face_at = now
             self._scene_label = None
             self._scene_requested_at = None
             self._request_face_labels(image, tracks, now)
+            self._land_due(tracks, now)
             self._note_newcomers_waiting(tracks, now)
+            faces = tuple(FaceView(t.track_id, t.box, t.label, self._spin_view(t))
+                          for t in tracks)
             return FrameView(image, faces=faces, notice=notice)
         self._note_newcomers_waiting([], now)
 

@@ -67,6 +67,8 @@ class Label:
     gloss: str = ""
     other_breadcrumbs: tuple[tuple[str, ...], ...] = ()
     topk: tuple[tuple[str, float], ...] = ()  # (display name, probability), best first
+    # the ImageNet-1k classes the backbone saw in the crop(s), the real cause of the label
+    evidence: tuple[tuple[str, float], ...] = ()
 
     @property
     def breadcrumb_text(self) -> str:
@@ -77,12 +79,23 @@ FrameMode = Literal["live", "idle", "camera_unavailable"]
 
 
 @dataclass(frozen=True)
+class SpinView:
+    """A label still spinning: the face's current real top candidates (best first), how many
+    of its crops are in (0..1), and when the spin began (the wheel's clock)."""
+
+    candidates: tuple[str, ...]
+    progress: float
+    started_at: float
+
+
+@dataclass(frozen=True)
 class FaceView:
     """A tracked face: a stable id, its smoothed box and its label once the model has spoken."""
 
     track_id: int
     box: Box
     label: Label | None = None  # None while the label is still "spinning"
+    spin: SpinView | None = None  # the wheel while it spins (None: no crop scored yet)
 
 
 @dataclass(frozen=True)

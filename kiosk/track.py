@@ -5,6 +5,12 @@ centre-distance fallback for quick movements), exponential box smoothing, and tr
 survive brief misses (a turned head, a blink of the detector). A new track is a newcomer and
 gets a fresh "spin"; `respin_after_s` can re-label someone who stays a long time.
 
+Detection runs on its own thread (kiosk/detect_loop.py), at whatever rate the CPU allows, on
+the freshest frame: between two results `follow()` moves each box with its face in every
+drawn frame (the same appearance match), and a result computed on an older frame is moved by
+what its track has moved since (`update(..., since=index)`), so a box never lags its face by
+the detector's latency.
+
 When the detector misses a face, the tracker looks at the picture itself: the face's grey
 appearance at its last detection is searched for around its box (normalised correlation). Found
 (the person is still there, the detector blinked) -> the track, its box and its label stay, up to
@@ -14,6 +20,7 @@ so no box is left over an empty table.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import cv2
@@ -22,6 +29,7 @@ import numpy as np
 from kiosk.config import TrackerConfig
 from kiosk.detections import Detections
 from kiosk.scene import Box, Label
+from kiosk.spin import Spin
 
 
 @dataclass
@@ -37,15 +45,30 @@ class Track:
     labelled_at: float | None = None
     requested_at: float | None = None  # when a label was last asked of the classifier
     generation: int = 0  # bumped on each re-spin, so stale answers are ignored
-    label_votes: dict[str, int] = field(default_factory=dict)  # top wnid -> crops, this spin
-    label_options: dict[str, Label] = field(default_factory=dict)  # a Label per voted wnid
+    spin: Spin | None = None  # this spin's crops and wheel (kiosk/spin.py); a re-spin resets it
     extra: dict[str, float] = field(default_factory=dict)
     appearance: np.ndarray | None = None  # grey thumbnail at the last detection
     present: bool = True  # detected in this frame, or still seen where it was missed
     gone: bool = False  # missed, and the picture under its box changed: ends now
+    # (frame index, box) of the last frames drawn: where the track was when a detection's
+    # frame was taken, to move that detection to where the face is now
+    history: deque[tuple[int, Box]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+
+    def box_at(self, index: int | None) -> Box:
+        """The track's box in frame `index` (the oldest remembered before it, else now)."""
+        if index is not None:
+            for seen, box in reversed(self.history):
+                if seen <= index:
+                    return box
+        return self.box
+
+    def remember(self, index: int | None) -> None:
+        if index is not None:
+            self.history.append((index, self.box))
 
 
 THUMB = 24  # appearance thumbnail side in pixels: coarse enough for blur and small moves
+HISTORY = 90  # frames of box history: 3 s at 30 fps, longer than any detection takes
 HOLD_WITHOUT_IMAGE_S = 0.3  # with no picture to look at, a missed box is drawn this long
 
 
@@ -81,17 +104,37 @@ def find_again(image: np.ndarray, box: Box, thumb: np.ndarray) -> tuple[float, B
     scaled = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
     scores = cv2.matchTemplate(scaled, thumb, cv2.TM_CCOEFF_NORMED)
     _lo, best, _lo_at, (mx, my) = cv2.minMaxLoc(scores)
-    dx = region.x0 + mx / sx - box.x0
-    dy = region.y0 + my / sy - box.y0
+    fx, fy = _subpixel(scores, mx, my)  # a thumbnail pixel is ~4% of a face: refine within it
+    dx = region.x0 + (mx + fx) / sx - box.x0
+    dy = region.y0 + (my + fy) / sy - box.y0
     if not np.isfinite(best):
         return -1.0, box
     return float(best), Box(box.x0 + dx, box.y0 + dy, box.x1 + dx, box.y1 + dy)
+
+
+def _subpixel(scores: np.ndarray, x: int, y: int) -> tuple[float, float]:
+    """The peak's offset within its pixel (-0.5..0.5 each way), from a parabola through it
+    and its neighbours: boxes then follow a slow face smoothly, not in thumbnail steps."""
+    def offset(left: float, centre: float, right: float) -> float:
+        curve = left - 2.0 * centre + right
+        if not np.isfinite(curve) or curve >= 0:
+            return 0.0
+        return float(np.clip(0.5 * (left - right) / curve, -0.5, 0.5))
+
+    h, w = scores.shape
+    fx = offset(scores[y, x - 1], scores[y, x], scores[y, x + 1]) if 0 < x < w - 1 else 0.0
+    fy = offset(scores[y - 1, x], scores[y, x], scores[y + 1, x]) if 0 < y < h - 1 else 0.0
+    return fx, fy
 
 
 def _centre_close(a: Box, b: Box) -> bool:
     (ax, ay), (bx, by) = a.center, b.center
     reach = 0.5 * max(a.width, a.height, b.width, b.height)
     return (ax - bx) ** 2 + (ay - by) ** 2 <= reach**2
+
+
+def _shifted(box: Box, dx: float, dy: float) -> Box:
+    return Box(box.x0 + dx, box.y0 + dy, box.x1 + dx, box.y1 + dy)
 
 
 def _smooth(old: Box, new: Box, alpha: float) -> Box:
@@ -115,13 +158,31 @@ class Tracker:
     def tracks(self) -> list[Track]:
         return list(self._tracks)
 
+    def follow(self, image: np.ndarray, now: float, index: int | None = None) -> None:
+        """A frame with no detection result: each box moves with its face, found again by its
+        appearance around the box. A face not found there keeps its box for now; the next
+        detection decides whether it is still there."""
+        for track in self._tracks:
+            if track.appearance is not None and not track.gone:
+                score, moved = find_again(image, track.box, track.appearance)
+                if score >= self._config.still_there_similarity:
+                    track.box = moved
+            track.remember(index)
+
     def update(self, detections: Detections, now: float,
-               image: np.ndarray | None = None) -> list[Track]:
-        """Match this frame's detections; with `image`, missed faces are looked for in it."""
+               image: np.ndarray | None = None, *, since: int | None = None,
+               since_image: np.ndarray | None = None,
+               index: int | None = None) -> list[Track]:
+        """Match detections; with `image`, missed faces are looked for in it.
+
+        `since`: the detections were computed on that (earlier) frame, `since_image`; each is
+        matched against where the tracks were then, and moved by what its track has moved
+        since, and a new face's appearance is taken from that frame, where its box is."""
         boxes = detections.boxes()
+        then = [t.box_at(since) for t in self._tracks]
         pairs = sorted(
-            ((t.box.iou(b), ti, bi)
-             for ti, t in enumerate(self._tracks) for bi, b in enumerate(boxes)),
+            ((then[ti].iou(b), ti, bi)
+             for ti in range(len(self._tracks)) for bi, b in enumerate(boxes)),
             reverse=True,
         )
         used_tracks: set[int] = set()
@@ -130,13 +191,17 @@ class Tracker:
             if ti in used_tracks or bi in used_boxes:
                 continue
             track, box = self._tracks[ti], boxes[bi]
-            if iou < self._config.iou_match and not _centre_close(track.box, box):
+            if iou < self._config.iou_match and not _centre_close(then[ti], box):
                 continue
-            track.box = _smooth(track.box, box, self._config.smoothing)
+            if since_image is not None:  # the face as it looked where the detector saw it
+                track.appearance = appearance(since_image, box)
+            (nx, ny), (tx, ty) = track.box.center, then[ti].center
+            box_now = _shifted(box, nx - tx, ny - ty)  # moved as the track has moved since
+            track.box = _smooth(track.box, box_now, self._config.smoothing)
             track.last_seen = now
             track.hits += 1
             track.present = True
-            if image is not None:
+            if image is not None and since_image is None:
                 track.appearance = appearance(image, box)
             used_tracks.add(ti)
             used_boxes.add(bi)
@@ -145,20 +210,29 @@ class Tracker:
                 self._missed(track, image, now)
         for bi, box in enumerate(boxes):
             if bi not in used_boxes:
-                thumb = appearance(image, box) if image is not None else None
-                self._tracks.append(Track(self._next_id, box, created_at=now, last_seen=now,
-                                          appearance=thumb))
+                source = since_image if since_image is not None else image
+                thumb = appearance(source, box) if source is not None else None
+                track = Track(self._next_id, box, created_at=now, last_seen=now,
+                              appearance=thumb)
+                if since_image is not None and image is not None and thumb is not None:
+                    score, moved = find_again(image, box, thumb)  # where it is now
+                    if score >= self._config.still_there_similarity:
+                        track.box = moved
+                self._tracks.append(track)
                 self._next_id += 1
         self._tracks = [
             t for t in self._tracks
             if now - t.last_seen <= self._config.max_missing_s and not t.gone
         ]
         for track in self._tracks:
+            track.remember(index)
+        for track in self._tracks:
             if self._config.respin_after_s > 0 and track.labelled_at is not None \
                     and now - track.labelled_at >= self._config.respin_after_s:
                 track.label = None
                 track.labelled_at = None
                 track.requested_at = None
+                track.spin = None
                 track.generation += 1
         return list(self._tracks)
 

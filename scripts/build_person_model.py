@@ -35,8 +35,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from kiosk.classify.head import add_conse_head  # noqa: E402
+from modelbuild.conse import add_conse_head  # noqa: E402
+
 from kiosk.classify.manifest import (  # noqa: E402
     FORMAT,
     Head,

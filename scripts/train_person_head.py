@@ -28,9 +28,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from modelbuild.conse import add_linear_residual  # noqa: E402
+from modelbuild.views import add_score_residual  # noqa: E402
 
 from kiosk.classify.classifier import PersonClassifier  # noqa: E402
-from kiosk.classify.head import add_linear_residual  # noqa: E402
 from kiosk.classify.manifest import MANIFEST_FILE, TrainedOn, write_manifest  # noqa: E402
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".JPEG"}
@@ -74,9 +77,14 @@ def features(clf: PersonClassifier, items: list[tuple[Path, int]], chunk: int = 
     scale = float(m.head.logit_scale or 1.0)
     for start in range(0, len(items), chunk):
         crops = [read_rgb(p) for p, _ in items[start:start + chunk]]
-        emb, logits = clf.outputs(crops, [m.outputs.embedding, m.outputs.logits])
+        if m.output_kind == "scores":  # the kiosk's z-scores: the prior outside the graph
+            emb, scores = clf.outputs(crops, [m.outputs.embedding, m.outputs.scores])
+            assert clf.prior is not None
+            cos.append(clf.prior.standardise(scores))
+        else:
+            emb, logits = clf.outputs(crops, [m.outputs.embedding, m.outputs.logits])
+            cos.append(logits / scale)
         feats.append(emb)
-        cos.append(logits / scale)
         print(f"train: features {min(start + chunk, len(items))}/{len(items)}", end="\r",
               flush=True)
     print()
@@ -155,15 +163,18 @@ def train(args: argparse.Namespace) -> int:
     with PersonClassifier(args.base, providers=("cuda", "cpu")) as clf:
         m = clf.manifest
         base_kind = m.head.kind.removesuffix("+linear")
-        if base_kind not in ("conse_text", "conse_dense_prior") or not m.outputs.embedding:
+        if base_kind not in ("conse_text", "conse_dense_prior", "conse_dense_scores") \
+                or not m.outputs.embedding:
             raise TrainError(f"{args.base}: head {m.head.kind!r} cannot be re-trained here")
         items = list_images(args.root, clf.wnids)
         print(f"train: {len(items)} images in {len({c for _, c in items})} classes, "
               f"on {clf.provider}")
         x, cos = features(clf, items)
         wnids = clf.wnids
+        score_sd = None if clf.prior is None else clf.prior.sd
     y = np.array([c for _, c in items])
-    scale = float(m.head.logit_scale or 1.0) * args.zero_shot_weight
+    base_scale = m.score_prior.logit_scale if m.score_prior is not None else m.head.logit_scale
+    scale = float(base_scale or 1.0) * args.zero_shot_weight
     prior = cos * scale
     rng = np.random.default_rng(args.seed)
     val = np.zeros(len(y), bool)
@@ -188,7 +199,14 @@ def train(args: argparse.Namespace) -> int:
     b_folded = (b - w @ mean).astype(np.float32)
 
     base_model = onnx.load(str(m.model_path(args.base)))
-    model = add_linear_residual(base_model, w.astype(np.float32), b_folded, scale)
+    score_prior = m.score_prior
+    if score_sd is not None and score_prior is not None:  # stored in score units (see views.py)
+        to_scores = (score_sd / scale)[:, None]
+        model = add_score_residual(base_model, (w * to_scores).astype(np.float32),
+                                   (b_folded * to_scores[:, 0]).astype(np.float32))
+        score_prior = score_prior.model_copy(update={"logit_scale": scale})
+    else:
+        model = add_linear_residual(base_model, w.astype(np.float32), b_folded, scale)
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.onnx"):
         old.unlink()
@@ -212,12 +230,15 @@ def train(args: argparse.Namespace) -> int:
     })
     manifest = m.model_copy(update={
         "name": m.name + "-trained", "model_file": name, "size_bytes": len(blob),
-        "sha256": hashlib.sha256(blob).hexdigest(), "head": head,
+        "sha256": hashlib.sha256(blob).hexdigest(), "head": head, "score_prior": score_prior,
         "build": {**m.build, "trained_by": "scripts/train_person_head.py",
                   "trained_date": trained.date},
     })
     write_manifest(args.out, manifest)
-    for extra in ("LICENSE.txt",):
+    extras = ["LICENSE.txt", m.imagenet_classes or ""]
+    if score_prior is not None:
+        extras.append(score_prior.file)
+    for extra in filter(None, extras):
         if (args.base / extra).exists():
             shutil.copy2(args.base / extra, args.out / extra)
     # the new folder must load like any model: checksum, shapes, warm-up

@@ -31,6 +31,8 @@ def _folder(tmp_path: Path, manifest: dict | None = None, model: bytes | None = 
         target.write_bytes(model)
         data["sha256"] = hashlib.sha256(model).hexdigest()
         data["size_bytes"] = len(model)
+    for name in ("prior.npy", "imagenet1k_classes.tsv"):  # what the manifest names beside it
+        (folder / name).symlink_to(MODEL_DIR / name)
     (folder / "manifest.json").write_text(json.dumps(data))
     return folder
 
@@ -128,14 +130,28 @@ def test_bad_manifests(tmp_path: Path) -> None:
 def test_shipped_manifest_reads_and_states_its_provenance() -> None:
     m = load_manifest(MODEL_DIR)
     assert m.source.package and m.source.version and m.source.licence and m.source.file
-    assert m.head.kind == "conse_dense_prior" and m.head.text_encoder is not None
-    assert m.head.prior is not None and m.head.prior.source.file_sha256
+    assert m.head.kind == "conse_dense_scores" and m.head.text_encoder is not None
+    assert m.output_kind == "scores" and m.score_prior is not None
+    # fitted on colour faces from more than one source, each pinned by version and checksum
+    assert len({s.package for s in m.score_prior.sources}) >= 2
+    assert all(s.version and s.wheel_sha256 for s in m.score_prior.sources)
     assert m.colour_order == "RGB" and m.input_size == (176, 176)
     # the graph averages 4 fixed views of 160 px of each crop (issue 8, steadier labels)
     assert m.head.view_window == 160 and len(m.head.views) == 4
     assert (MODEL_DIR / m.model_file).stat().st_size < 100 * 1024 * 1024
     text = (MODEL_DIR / "manifest.json").read_text()
     assert json.loads(text)["sha256"] == m.sha256
+
+
+def test_a_missing_or_wrong_prior_is_an_error_naming_it(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    prior = folder / "prior.npy"
+    prior.unlink()
+    text = _error(folder)
+    assert text.startswith(str(prior)) and "not found" in text
+    np.save(prior, np.ones((2, 10), np.float32))
+    assert "sha256" in _error(folder)
+    assert "shape [2, 10]" in _error(folder, verify_checksum=False)
 
 
 def test_closed_classifier_refuses_work(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import cv2
@@ -15,7 +16,9 @@ import numpy as np
 import pytest
 
 from kiosk.classify.classifier import PersonClassifier
-from kiosk.classify.head import text_head_arrays
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from modelbuild.conse import text_head_arrays  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = ROOT / "models" / "person_effnet"
@@ -75,7 +78,7 @@ def test_train_head_on_an_imagenet_layout_folder(tmp_path: Path, photos, capsys)
     assert "accuracy train 1.000" in printed, printed
 
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["head"]["kind"] == "conse_dense_prior+linear"
+    assert manifest["head"]["kind"] == "conse_dense_scores+linear"
     assert manifest["head"]["trained_on"]["classes"] == 3
     assert manifest["head"]["trained_on"]["images"] == 24
     base = json.loads((MODEL_DIR / "manifest.json").read_text())
@@ -105,8 +108,11 @@ def test_training_again_replaces_the_linear_layer(tmp_path: Path, photos) -> Non
     model = onnx.load(str(next(second.glob("*.onnx"))))
     assert [n.name for n in model.graph.node].count("head/linear") == 1
     arrays = text_head_arrays(model)
-    base_scale = json.loads((MODEL_DIR / "manifest.json").read_text())["head"]["logit_scale"]
-    assert float(arrays["head/logit_scale"]) == pytest.approx(base_scale * 0.5)
+    base_scale = json.loads((MODEL_DIR / "manifest.json").read_text())["score_prior"][
+        "logit_scale"]
+    trained = json.loads((second / "manifest.json").read_text())["score_prior"]["logit_scale"]
+    assert trained == pytest.approx(base_scale * 0.5)
+    assert "head/linear_w" in arrays
 
 
 def test_bad_training_folders(tmp_path: Path) -> None:

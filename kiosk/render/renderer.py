@@ -36,11 +36,11 @@ from kiosk.render.lru import LRU
 from kiosk.render.screens import CenteredText, blit_centred, draw_pulse
 from kiosk.render.text import FontBook, TextCache
 from kiosk.render.theme import Theme
-from kiosk.scene import Box, FaceView, FrameView, Label
+from kiosk.scene import Box, FaceView, FrameView, Label, SpinView
 
 log = logging.getLogger(__name__)
 
-SPINNER_HZ = 3.0  # dot steps per second
+WHEEL_HZ = 9.0  # candidates a second as a spin starts; it slows to a third as crops come in
 CROWD = 4  # more faces than this get compact label bands
 MAX_FACES = 32  # beyond this, faces are not drawn (the detector allows at most 32)
 _ERROR_LOG_INTERVAL_S = 10.0
@@ -86,7 +86,7 @@ class Renderer:
         self._blitter = CardAnnotator()
         self._last_src_size: tuple[int, int] | None = None
         self._last_error_log = -math.inf
-        # What the last draw placed where: ("box" | "band" | "spinner" | "scene" | "why" |
+        # What the last draw placed where: ("box" | "band" | "wheel" | "scene" | "why" |
         # "notice" | "debug", rect). For tests and for a technician's curiosity.
         self.last_layout: list[tuple[str, pygame.Rect]] = []
         # (track id, its box as drawn, its label band): which label is whose, for tests.
@@ -242,8 +242,10 @@ class Renderer:
         self.last_bands = []
         for i in order:
             face, _rect = faces[i]
+            if face.label is None and face.spin is None:
+                continue  # no crop scored yet: the box alone, for the first few frames
             if face.label is None:
-                band = self._spinner_card(surface, band_theme, crowd)
+                band = self._wheel_card(surface, face.spin, band_theme, crowd)
             else:
                 band = self._label_card(surface, face.label, band_theme, compact=crowd)
             rect = place_rect(
@@ -265,7 +267,7 @@ class Renderer:
             placed.append(rect)
             band_rects[i] = rect
             out.append((band, rect))
-            self.last_layout.append(("spinner" if face.label is None else "band", rect))
+            self.last_layout.append(("wheel" if face.label is None else "band", rect))
             self.last_bands.append((face.track_id, outers[i], rect))
         for start, end in leaders:  # a band away from its face is joined to it
             pygame.draw.line(surface, theme.green, start, end, max(2, theme.box_thickness // 2))
@@ -346,13 +348,17 @@ class Renderer:
             key, lambda: cards.label_band(self._tc, theme, label, surface, caption)
         )
 
-    def _spinner_card(
-        self, surface: pygame.Surface, theme: Theme, compact: bool = False
+    def _wheel_card(
+        self, surface: pygame.Surface, spin: SpinView, theme: Theme, compact: bool = False
     ) -> pygame.Surface:
-        phase = int(self._clock() * SPINNER_HZ) % cards.SPINNER_PHASES
-        key = ("spinner", phase, compact, _format_key(surface))
+        """The candidate the wheel shows now: it turns at WHEEL_HZ, slowing as crops come in."""
+        spun = max(0.0, self._clock() - spin.started_at)
+        hz = WHEEL_HZ * (1.0 - 0.66 * min(1.0, max(0.0, spin.progress)))
+        candidate = spin.candidates[int(spun * hz) % len(spin.candidates)]
+        progress = round(spin.progress, 2)
+        key = ("wheel", candidate, progress, compact, _format_key(surface))
         return self._cards.get_or_make(
-            key, lambda: cards.spinner_band(self._tc, theme, phase, surface)
+            key, lambda: cards.wheel_band(self._tc, theme, candidate, progress, surface)
         )
 
     def _why_card(self, surface: pygame.Surface, label: Label, theme: Theme) -> pygame.Surface:

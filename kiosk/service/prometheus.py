@@ -97,6 +97,9 @@ class _HealthCollector:
         yield from counter("frames", "Frames drawn since start.", doc.get("frames"))
         yield from gauge("frames_per_second", "Display rate over the recent frames.",
                          doc.get("fps"))
+        yield from gauge("detections_per_second", "How often face detection ran over the last "
+                         "10 s (beside the picture, at the rate the CPU allows).",
+                         doc.get("detect_hz"))
         yield from summary(
             "frame_time_seconds", "Time between drawn frames (recent window).",
             {"0.5": doc.get("frame_p50_ms"), "0.95": doc.get("frame_p95_ms"),

@@ -1,10 +1,12 @@
 """Reads a source on its own thread so the display never waits on a camera.
 
 The display asks for the latest frame and gets it at once; a stalled, unplugged or slow
-source only means the same frame (or none) is offered again. An `analyse` function (face
-detection) runs here too, on the frame just read, so the display thread only draws: on two
-cores detection then overlaps with drawing instead of adding to it. Non-live sources (video
-files, stills, the demo) are paced to their nominal frame rate, as a camera would be.
+source only means the same frame (or none) is offered again. Each frame read is handed on to
+`submit` (the detection thread, kiosk/detect_loop.py), which never holds the reader: the
+picture's rate is the camera's, not the detector's. (An `analyse` function, run here on each
+frame before it is shown, remains for the unthreaded reader of tests and benchmarks.)
+Non-live sources (video files, stills, the demo) are paced to their nominal frame rate, as a
+camera would be.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ class FrameReader:
 
     def __init__(self, source: FrameSource, *, threaded: bool = True,
                  analyse: Callable[[Frame], object] | None = None,
-                 on_frame: Callable[[], None] | None = None) -> None:
+                 on_frame: Callable[[], None] | None = None,
+                 submit: Callable[[Frame], None] | None = None) -> None:
         self.source = source
         self._threaded = threaded
         self._analyse = analyse
         self._on_frame = on_frame  # threaded: wakes the display, to draw a frame once it is read
+        self._submit = submit  # hands each frame to the detection thread (newest wins)
         self._lock = threading.Lock()
         self._latest: Frame | None = None
         self._index = 0
@@ -64,6 +68,8 @@ class FrameReader:
         with self._lock:
             self._latest = frame
             self._last_frame_at = now
+        if self._submit is not None:
+            self._submit(frame)
         return frame
 
     def _run(self) -> None:

@@ -1,4 +1,7 @@
-"""The person head as ONNX nodes, built with numpy and onnx.helper (no torch).
+"""The conse_text person head as ONNX nodes, built with numpy and onnx.helper (no torch).
+
+Build time only (scripts/build_person_model.py, train_person_head.py): the kiosk runs the
+model file, never this code.
 
 Default head, "conse_text" (Norouzi et al., "Zero-Shot Learning by Convex Combination of
 Semantic Embeddings", ICLR 2014), baked after the image backbone:
@@ -25,10 +28,10 @@ PROBS = "probs"
 LOGITS = "logits"
 EMBEDDING = "embedding"
 _ZS = "head/zs_logits"
-_SCALE = "head/logit_scale"
+LOGIT_SCALE = "head/logit_scale"
 
 
-def _value_info(name: str, width: int | str) -> onnx.ValueInfoProto:
+def value_info(name: str, width: int | str) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", width])
 
 
@@ -46,7 +49,7 @@ def add_conse_head(model: onnx.ModelProto, *, logits_1k: str, features: str,
     names = {o.name for o in g.output}
     if logits_1k not in names or features not in names:
         raise ValueError(f"backbone outputs {sorted(names)} lack {logits_1k!r}/{features!r}")
-    feat_dim = _static_width(g, features)
+    feat_dim = static_width(g, features)
     del g.output[:]
     g.initializer.extend([
         numpy_helper.from_array(np.ascontiguousarray(class_text, np.float32), "head/class_text"),
@@ -56,7 +59,7 @@ def add_conse_head(model: onnx.ModelProto, *, logits_1k: str, features: str,
         numpy_helper.from_array(np.array([top_t], np.int64), "head/top_t"),
         numpy_helper.from_array(np.array([-1], np.int64), "head/last_axis"),
         numpy_helper.from_array(np.array([1], np.int64), "head/axis1"),
-        numpy_helper.from_array(np.array(logit_scale, np.float32), _SCALE),
+        numpy_helper.from_array(np.array(logit_scale, np.float32), LOGIT_SCALE),
     ])
     if features != EMBEDDING:
         g.node.append(helper.make_node("Identity", [features], [EMBEDDING], name="head/embedding"))
@@ -76,12 +79,12 @@ def add_conse_head(model: onnx.ModelProto, *, logits_1k: str, features: str,
                          name="head/normalise"),
         helper.make_node("MatMul", ["head/semantic_n", "head/person_text_t"], ["head/cosine"],
                          name="head/cosine"),
-        helper.make_node("Mul", ["head/cosine", _SCALE], [LOGITS], name="head/scale"),
+        helper.make_node("Mul", ["head/cosine", LOGIT_SCALE], [LOGITS], name="head/scale"),
         helper.make_node("Softmax", [LOGITS], [PROBS], axis=-1, name="head/softmax"),
     ])
     classes = person_text.shape[0]
-    g.output.extend([_value_info(PROBS, classes), _value_info(LOGITS, classes),
-                     _value_info(EMBEDDING, feat_dim)])
+    g.output.extend([value_info(PROBS, classes), value_info(LOGITS, classes),
+                     value_info(EMBEDDING, feat_dim)])
     onnx.checker.check_model(out)
     return out
 
@@ -100,15 +103,15 @@ def add_linear_residual(model: onnx.ModelProto, weight: np.ndarray, bias: np.nda
     scale_node = next((n for n in g.node if n.name == "head/scale"), None)
     if scale_node is None:
         raise ValueError("model has no text head (node head/scale) to add a linear layer to")
-    classes = _static_width(g, LOGITS)
-    feat = _static_width(g, EMBEDDING)
+    classes = static_width(g, LOGITS)
+    feat = static_width(g, EMBEDDING)
     if weight.shape != (classes, feat) or bias.shape != (classes,):
         raise ValueError(f"weight must be ({classes}, {feat}) and bias ({classes},), "
                          f"got {weight.shape} and {bias.shape}")
-    scale = next(i for i in g.initializer if i.name == _SCALE)
+    scale = next(i for i in g.initializer if i.name == LOGIT_SCALE)
     g.initializer.remove(scale)
     g.initializer.extend([
-        numpy_helper.from_array(np.array(text_logit_scale, np.float32), _SCALE),
+        numpy_helper.from_array(np.array(text_logit_scale, np.float32), LOGIT_SCALE),
         numpy_helper.from_array(np.ascontiguousarray(weight, np.float32), "head/linear_w"),
         numpy_helper.from_array(np.ascontiguousarray(bias, np.float32), "head/linear_b"),
     ])
@@ -126,7 +129,7 @@ def add_linear_residual(model: onnx.ModelProto, weight: np.ndarray, bias: np.nda
 
 def text_head_arrays(model: onnx.ModelProto) -> dict[str, np.ndarray]:
     """The baked arrays of a text head (for inspection and tests)."""
-    wanted = {"head/class_text", "head/person_text_t", "head/top_t", _SCALE,
+    wanted = {"head/class_text", "head/person_text_t", "head/top_t", LOGIT_SCALE,
               "head/linear_w", "head/linear_b"}
     return {i.name: numpy_helper.to_array(i) for i in model.graph.initializer if i.name in wanted}
 
@@ -143,7 +146,7 @@ def _drop_linear(g: onnx.GraphProto) -> None:
     scale_node.output[0] = LOGITS
 
 
-def _static_width(g: onnx.GraphProto, name: str) -> int:
+def static_width(g: onnx.GraphProto, name: str) -> int:
     for vi in list(g.output) + list(g.value_info):
         if vi.name == name:
             dims = vi.type.tensor_type.shape.dim

@@ -1,22 +1,21 @@
-"""The "conse_dense_prior" person head as ONNX nodes (numpy + onnx.helper, no torch).
+"""The "conse_dense_scores" person head as ONNX nodes (numpy + onnx.helper, no torch).
 
-Why: the top-10 ConSE head (head.py) gives most faces the same few labels (a face crop looks
-like the same few ImageNet-1k things: a wig, a mask, a trumpet player's cheeks), so labels
-said little about the visitor. This head:
+Build time only (scripts/build_person_head.py); the kiosk runs the model file. The head:
 
     xv       = concat(views of x)                      test-time average over fixed views:
                                                        windows of the input, some mirrored
     p        = softmax(backbone ImageNet-1k logits / temperature)    all 1,000 classes (dense)
     e        = normalise(p @ S)                        S: text embeddings of the 1,000 classes
-    cosine   = mean over the views of e @ Q           Q: person synsets' text embeddings
-    z        = (cosine - mu) * inv_sd                  mu, sd: per synset, over REFERENCE faces
-    logits   = scale * z ;  probs = softmax(logits)
+    scores   = mean over the views of e @ Q           Q: person synsets' text embeddings
+    imagenet = mean over the views of softmax(ImageNet-1k logits)    what the backbone saw
 
-Standardising each synset against its own spread over real face crops removes the prior that
-made "hornist" win for everybody: a synset wins when THIS face is unusually close to it.
-Averaging a few fixed views (issue 8: a 5% shift of the face box tipped the top-1) makes the
-label depend less on exactly where the box falls; every view is a deterministic function of
-the crop, so the label still comes only from what the model sees.
+The graph's outputs are the raw per-synset `scores`: the prior that standardises each synset
+against its spread over real faces (kiosk/classify/prior.py) lives outside the graph, in
+prior.npy, so that it can be refitted, or blended with what a kiosk learns of its own room,
+without rebuilding this file, and so that building it is pure graph surgery: the same inputs
+give the same bytes on every host. Averaging a few fixed views (a 5% shift of the face box
+tipped the top-1) makes the label depend less on exactly where the box falls; every view is a
+deterministic function of the crop, so the label still comes only from what the model sees.
 """
 
 from __future__ import annotations
@@ -25,12 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from modelbuild.conse import EMBEDDING, value_info
+from onnx import helper, numpy_helper
 
-from kiosk.classify.head import _SCALE, EMBEDDING, LOGITS, PROBS, _static_width, _value_info
+SCORES = "scores"
+IMAGENET = "imagenet"
 
-PRIOR_MEAN = "head/prior_mean"
-PRIOR_INV_SD = "head/prior_inv_sd"
 _KEEP = ("head/class_text", "head/person_text_t")
 
 
@@ -120,15 +119,14 @@ def backbone_of(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str, str, str]
     for init in [i for i in g.initializer if i.name.startswith("head/") and i.name not in _KEEP]:
         g.initializer.remove(init)
     del g.output[:]
-    g.output.extend([_value_info(logits_in, 1000), _value_info(features, "features")])
+    g.output.extend([value_info(logits_in, 1000), value_info(features, "features")])
     return out, input_name, logits_in, features
 
 
-def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str,
+def add_score_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str,
                    features: str, feat_dim: int, temperature: float, views: list[View],
-                   input_size: int, window: int, prior_mean: np.ndarray, prior_sd: np.ndarray,
-                   logit_scale: float, average: str = "cosine") -> onnx.ModelProto:
-    """The backbone (as from backbone_of) with this head; outputs probs, logits, embedding.
+                   input_size: int, window: int, average: str = "cosine") -> onnx.ModelProto:
+    """The backbone (as from backbone_of) with this head; outputs scores, imagenet, embedding.
 
     The graph's input is input_size square; the backbone sees `views` (window square each, or
     their own window and scale). Views of one window size go through the backbone as one
@@ -139,10 +137,8 @@ def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str
     g = out.graph
     inits = {i.name: numpy_helper.to_array(i) for i in g.initializer if i.name in _KEEP}
     classes = inits["head/person_text_t"].shape[1]
-    if prior_mean.shape != (classes,) or prior_sd.shape != (classes,):
-        raise ValueError(f"prior mean and sd must be ({classes},)")
-    if temperature <= 0 or np.any(prior_sd <= 0):
-        raise ValueError("temperature and prior sd must be positive")
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
     if average not in ("cosine", "logits"):
         raise ValueError(f"average must be cosine or logits, not {average!r}")
     if not views or any(v.top < 0 or v.left < 0 or v.scale < 0
@@ -157,9 +153,8 @@ def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str
     del g.output[:]
     g.initializer.extend([
         numpy_helper.from_array(np.array(temperature, np.float32), "head/temperature_value"),
-        numpy_helper.from_array(np.asarray(prior_mean, np.float32), PRIOR_MEAN),
-        numpy_helper.from_array((1.0 / np.asarray(prior_sd)).astype(np.float32), PRIOR_INV_SD),
-        numpy_helper.from_array(np.array(logit_scale, np.float32), _SCALE),
+        numpy_helper.from_array(np.array([len(views), -1, 1000], np.int64),
+                                "head/views_shape_1k"),
     ])
     nodes: list[onnx.NodeProto] = []
     logits_all, features_all = logits_1k, features
@@ -187,10 +182,21 @@ def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str
                 helper.make_node("Concat", [p + features for p in prefixes], [features_all],
                                  axis=0, name="head/features_concat"),
             ]
+    # what the backbone saw: its own ImageNet-1k probabilities (T = 1), mean over the views
+    nodes.append(helper.make_node("Softmax", [logits_all], ["head/imagenet_each"], axis=-1,
+                                  name="head/imagenet_softmax"))
+    if many:
+        nodes += [
+            helper.make_node("Reshape", ["head/imagenet_each", "head/views_shape_1k"],
+                             ["head/imagenet_views"], name="head/imagenet_views"),
+            helper.make_node("ReduceMean", ["head/imagenet_views"], [IMAGENET], axes=[0],
+                             keepdims=0, name="head/imagenet_mean"),
+        ]
+    else:
+        nodes.append(helper.make_node("Identity", ["head/imagenet_each"], [IMAGENET],
+                                      name="head/imagenet"))
     tempered_from = logits_all
     if many and average == "logits":
-        g.initializer.append(numpy_helper.from_array(
-            np.array([len(views), -1, 1000], np.int64), "head/views_shape_1k"))
         nodes += [
             helper.make_node("Reshape", [logits_all, "head/views_shape_1k"],
                              ["head/logits_views_each"], name="head/logits_views"),
@@ -229,16 +235,10 @@ def add_prior_head(backbone: onnx.ModelProto, *, input_name: str, logits_1k: str
     else:
         nodes.append(helper.make_node("Identity", [features], [EMBEDDING],
                                       name="head/embedding"))
-    nodes += [
-        helper.make_node("Sub", [cosine, PRIOR_MEAN], ["head/centred"], name="head/prior_centre"),
-        helper.make_node("Mul", ["head/centred", PRIOR_INV_SD], ["head/z"],
-                         name="head/prior_scale"),
-        helper.make_node("Mul", ["head/z", _SCALE], [LOGITS], name="head/scale"),
-        helper.make_node("Softmax", [LOGITS], [PROBS], axis=-1, name="head/softmax"),
-    ]
+    nodes.append(helper.make_node("Identity", [cosine], [SCORES], name="head/scores"))
     g.node.extend(nodes)
-    g.output.extend([_value_info(PROBS, classes), _value_info(LOGITS, classes),
-                     _value_info(EMBEDDING, feat_dim)])
+    g.output.extend([value_info(SCORES, classes), value_info(IMAGENET, 1000),
+                     value_info(EMBEDDING, feat_dim)])
     onnx.checker.check_model(out)
     return out
 
@@ -326,16 +326,47 @@ def _backbone_copy(backbone_nodes: list[onnx.NodeProto], input_name: str, new_in
     return copies
 
 
-def cosine_model(backbone: onnx.ModelProto, **kwargs: object) -> onnx.ModelProto:
-    """The head with a neutral prior (mean 0, sd 1, scale 1): its logits are the cosines
-    the prior is measured on."""
-    classes = next(numpy_helper.to_array(i) for i in backbone.graph.initializer
+
+
+def add_score_residual(model: onnx.ModelProto, weight: np.ndarray,
+                       bias: np.ndarray) -> onnx.ModelProto:
+    """scores = text scores + embedding @ weight.T + bias (scripts/train_person_head.py).
+
+    Trained in the kiosk's z-space (logits = w * scale * z + W f + b), the layer is stored in
+    score units (weight and bias already multiplied by the prior's sd / (w * scale)), so that
+    the prior outside the graph standardises the trained scores as it does the text ones."""
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    g = out.graph
+    for name in ("head/linear", "head/residual"):  # a re-training replaces the last layer
+        for node in [n for n in g.node if n.name == name]:
+            g.node.remove(node)
+    for init in [i for i in g.initializer if i.name in ("head/linear_w", "head/linear_b")]:
+        g.initializer.remove(init)
+    scores_node = next((n for n in g.node if n.name == "head/scores"), None)
+    if scores_node is None:
+        raise ValueError("model has no score head (node head/scores) to add a layer to")
+    classes = next(numpy_helper.to_array(i) for i in g.initializer
                    if i.name == "head/person_text_t").shape[1]
-    return add_prior_head(backbone, prior_mean=np.zeros(classes, np.float32),
-                          prior_sd=np.ones(classes, np.float32), logit_scale=1.0,
-                          **kwargs)  # type: ignore[arg-type]
+    feat = int(weight.shape[1]) if weight.ndim == 2 else -1
+    if weight.shape != (classes, feat) or bias.shape != (classes,):
+        raise ValueError(f"weight must be ({classes}, D) and bias ({classes},)")
+    g.initializer.extend([
+        numpy_helper.from_array(np.ascontiguousarray(weight, np.float32), "head/linear_w"),
+        numpy_helper.from_array(np.ascontiguousarray(bias, np.float32), "head/linear_b"),
+    ])
+    scores_node.output[0] = "head/text_scores"
+    position = list(g.node).index(scores_node) + 1
+    for offset, node in enumerate([
+        helper.make_node("Gemm", [EMBEDDING, "head/linear_w", "head/linear_b"], ["head/linear"],
+                         transB=1, name="head/linear"),
+        helper.make_node("Add", ["head/text_scores", "head/linear"], [SCORES],
+                         name="head/residual"),
+    ]):
+        g.node.insert(position + offset, node)
+    onnx.checker.check_model(out)
+    return out
 
 
-__all__ = ["STEADY_INPUT", "View", "add_prior_head", "backbone_of", "cosine_model",
-           "steady_views", "views_for", "_static_width",
-           "TensorProto"]
+__all__ = ["IMAGENET", "SCORES", "STEADY_INPUT", "View", "add_score_head", "add_score_residual",
+           "backbone_of", "steady_views", "views_for"]
