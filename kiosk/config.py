@@ -121,7 +121,7 @@ class DetectorConfig(_Strict):
     search_tiles_per_frame: Annotated[int, Field(ge=1, le=16)] = Field(
         2, description="Squares searched each frame, coarse and fine in turn (each ~5 ms on one "
         "CPU core). 2 finds 95-100% of 40 px faces (a visitor ~3 m away) within 1/3 s, 1 only "
-        "85-92% (README, Speed); 1 spares a busy 2-core machine ~5 ms a frame."
+        "85-92% (docs/speed.md); 1 spares a busy 2-core machine ~5 ms a frame."
     )
     search_motion_weight: Annotated[float, Field(ge=0.0)] = Field(
         100.0, description="Squares are searched in order of frames since last searched x (1 + "
@@ -193,7 +193,8 @@ class ClassifierConfig(_Strict):
         "loads: the same backbone and prior with six views at two scales, steadier labels for "
         "1.8x the backbone's work (on an H200 first labels still within 35 ms, but the 1080p "
         "display dipped to 25-29 fps there; on 2 CPU cores too slow for first labels). "
-        "Built from model_dir by scripts/setup.sh; null: model_dir everywhere (README, On a GPU).")
+        "Built from model_dir by scripts/setup.sh; null: model_dir everywhere "
+        "(docs/speed.md, On a GPU).")
     providers: list[Literal["tensorrt", "cuda", "cpu"]] = Field(
         ["tensorrt", "cuda", "cpu"], description="Execution providers in order of preference."
     )

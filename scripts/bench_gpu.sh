@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's GPU figures: the three benchmarks on a machine with an NVIDIA GPU, CUDA provider.
+# The GPU figures of docs/speed.md: the three benchmarks on a machine with an NVIDIA GPU, CUDA provider.
 #
 #   scripts/bench_gpu.sh [OUT_DIR]        # PY=python3 to use another interpreter than .venv's
 #

@@ -80,7 +80,7 @@ def test_a_gpu_session_always_sees_one_batch_shape() -> None:
     """On a GPU, batches of 1..batch_size crops all run as batch_size (zero-padded), since
     onnxruntime's CUDA provider re-plans every convolution when the shape changes; the
     labels are the ones the unpadded batches give. Checked here on the CPU session by turning
-    the padding on (the CI has no GPU; README "On a GPU" has the H200 figures)."""
+    the padding on (the CI has no GPU; docs/speed.md "On a GPU" has the H200 figures)."""
     from skimage import data
 
     astronaut = data.astronaut()

@@ -159,7 +159,7 @@ class PersonClassifier:
         # On a GPU every run gets the same input shape: onnxruntime's CUDA provider (1.20+,
         # microsoft/onnxruntime#23006) re-plans its convolutions whenever the batch size differs
         # from the last run's, and batches of 1, 3, 2... made a newcomer's first label take
-        # 0.5-1 s on an H200 (README "On a GPU"). Padding to batch_size costs ~7 ms there.
+        # 0.5-1 s on an H200 (docs/speed.md, "On a GPU"). Padding to batch_size costs ~7 ms there.
         self.fixed_batch: bool = self.provider != "CPUExecutionProvider"
         log.info("classifier %s on %s%s", self.manifest.name, self.provider,
                  f" ({self.provider_note})" if self.provider_note else "")

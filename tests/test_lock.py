@@ -1,0 +1,72 @@
+"""requirements/lock.txt holds what pyproject.toml asks for, and .venv holds the lock.
+
+The lock (scripts/lock.sh, pip-compile --generate-hashes) is what scripts/setup.sh installs
+with --require-hashes. These checks fail when pyproject.toml gains or changes a requirement and
+the lock was not refreshed, naming the package and the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCK = ROOT / "requirements" / "lock.txt"
+REFRESH = "refresh it with scripts/lock.sh"
+
+
+def _locked() -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, sha256 hashes) for each pin of the lock."""
+    text = LOCK.read_text().replace("\\\n", " ")
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for line in text.splitlines():
+        match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(.*)$", line)
+        if match:
+            name, version, rest = match.groups()
+            hashes = re.findall(r"--hash=sha256:([0-9a-f]{64})", rest)
+            pins[canonicalize_name(name)] = (version, hashes)
+    return pins
+
+
+def _wanted() -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    specs = [*project["project"]["dependencies"],
+             *project["project"]["optional-dependencies"]["dev"],
+             *project["build-system"]["requires"]]
+    installers = (ROOT / "requirements" / "installers.in").read_text().splitlines()
+    specs += [line for line in installers if line.strip() and not line.startswith("#")]
+    return [Requirement(spec) for spec in specs]
+
+
+def test_the_lock_pins_every_requirement_within_its_range_with_hashes() -> None:
+    pins = _locked()
+    assert len(pins) > 40
+    for req in _wanted():
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not in {LOCK.name}: {REFRESH}"
+        version, _ = pins[name]
+        assert req.specifier.contains(version, prereleases=True), (
+            f"{req.name}=={version} in {LOCK.name} is outside pyproject's {req}: {REFRESH}")
+    for name, (version, hashes) in pins.items():
+        assert hashes, f"{name}=={version} has no sha256 in {LOCK.name}"
+
+
+def test_the_lock_says_its_platform() -> None:
+    head = LOCK.read_text()[:400]
+    assert "Linux x86-64, CPython 3.11" in head and "scripts/lock.sh" in head
+
+
+def test_the_virtual_environment_is_the_lock() -> None:
+    """Every package in the running environment is the locked version, and nothing else is
+    installed but the kiosk itself (scripts/setup.sh installs the lock with --no-deps)."""
+    pins = _locked()
+    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    installed.pop("roulette-kiosk")
+    assert {n: v for n, v in installed.items() if pins.get(n, (None,))[0] != v} == {}, (
+        f"not as in {LOCK.name}: run ./scripts/setup.sh")
+    assert set(pins) - set(installed) == set()
