@@ -5,7 +5,7 @@
 
 Prints `same graph` (exit 0) or `differs: ...` naming the first differing input, output, node
 (with its index and name) or initializer, and each file's sha256 (exit 1). Equal graphs may
-still differ in bytes (another onnx/protobuf serialises otherwise): kiosk/onnx_compare.py.
+still differ in bytes (another onnx/protobuf serialises otherwise): scripts/modelbuild/compare.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import hashlib
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kiosk.onnx_compare import first_difference, load  # noqa: E402
+from modelbuild.compare import first_difference, load  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,11 +24,11 @@ from kiosk.classify.loading import load_model_parts, model_dir_for
 from kiosk.classify.manifest import load_manifest
 from kiosk.classify.providers import ProviderChoice
 from kiosk.config import load_config
-from kiosk.onnx_compare import first_difference
 from kiosk.scene import Box
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+from modelbuild.compare import first_difference  # noqa: E402
 from modelbuild.views import backbone_of, steady_views  # noqa: E402
 
 SHIPPED = ROOT / "models" / "person_effnet"
@@ -116,8 +116,8 @@ def test_the_graph_equals_its_views_averaged_as_logits(steady_dir: Path, crops) 
 
 def test_stripping_the_steady_head_gives_the_shipped_model_back(steady_dir: Path,
                                                                tmp_path: Path) -> None:
-    """The same graph, node for node, weight for weight (kiosk/onnx_compare.py): another onnx
-    or protobuf version that writes it with other bytes passes; a difference is named."""
+    """The same graph, node for node, weight for weight (scripts/modelbuild/compare.py): another
+    onnx or protobuf version that writes it with other bytes passes; a difference is named."""
     _build(["--model-dir", str(steady_dir), "--out-dir", str(tmp_path)])
     stripped = onnx.load(str(tmp_path / load_manifest(tmp_path).model_file))
     shipped = onnx.load(str(SHIPPED / load_manifest(SHIPPED).model_file))

@@ -1,6 +1,7 @@
-"""kiosk/onnx_compare.py on the shipped person model: one deliberate change to a copy of it is
-named where it is made (node index and name, attribute, initializer element); the same graph
-written otherwise (another producer, ir_version, typed instead of raw tensor data) is equal."""
+"""scripts/modelbuild/compare.py on the shipped person model: one deliberate change to a copy
+of it is named where it is made (node index and name, attribute, initializer element); the same
+graph written otherwise (another producer, ir_version, typed instead of raw tensor data)
+is equal."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import pytest
 from onnx import numpy_helper
 
 from kiosk.classify.manifest import load_manifest
-from kiosk.onnx_compare import first_difference
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from modelbuild.compare import first_difference  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "models" / "person_effnet"
