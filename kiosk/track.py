@@ -193,16 +193,14 @@ class Tracker:
             track, box = self._tracks[ti], boxes[bi]
             if iou < self._config.iou_match and not _centre_close(then[ti], box):
                 continue
-            if since_image is not None:  # the face as it looked where the detector saw it
-                track.appearance = appearance(since_image, box)
             (nx, ny), (tx, ty) = track.box.center, then[ti].center
             box_now = _shifted(box, nx - tx, ny - ty)  # moved as the track has moved since
             track.box = _smooth(track.box, box_now, self._config.smoothing)
             track.last_seen = now
             track.hits += 1
             track.present = True
-            if image is not None and since_image is None:
-                track.appearance = appearance(image, box)
+            if image is not None:  # the face as it looks now, under the box as drawn now
+                track.appearance = appearance(image, track.box)
             used_tracks.add(ti)
             used_boxes.add(bi)
         for ti, track in enumerate(self._tracks):
@@ -218,6 +216,7 @@ class Tracker:
                     score, moved = find_again(image, box, thumb)  # where it is now
                     if score >= self._config.still_there_similarity:
                         track.box = moved
+                    track.appearance = appearance(image, track.box)
                 self._tracks.append(track)
                 self._next_id += 1
         self._tracks = [

@@ -2,12 +2,14 @@
 """The README's screenshot: the real kiosk on the bundled demo, read back from its screen.
 
   .venv/bin/python scripts/screenshot.py [--out docs/screenshot.png] [--at 12] [--topk]
+  .venv/bin/python scripts/screenshot.py --spinning --out docs/spin.png   # the wheel, mid-spin
 
 Builds the real KioskApp (MediaPipe detection, tracker, the shipped person model on
 onnxruntime, labels and vocabulary, kiosk/render on a pygame surface) on the demo source, as
 `kiosk run` shows it on a machine with no camera (with its "no camera" notice), holds the
 demo's frame at `--at` seconds (the two-visitor scene by default), steps the display loop
-until every face has its final label, and writes the screen as a PNG. Headless
+until every face has its final label (or, with --spinning, until every face's wheel is turning
+through its candidates, a third of its crops in), and writes the screen as a PNG. Headless
 (SDL_VIDEODRIVER=dummy unless set, e.g. to x11 under Xvfb): the same pixels a screen shows.
 Prints one line per face: its box and label. Nothing of a visitor is involved: the demo is
 scikit-image's photographs.
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--height", type=int, default=720)
     ap.add_argument("--topk", action="store_true", help="show the 'why' panel (key T)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for labels")
+    ap.add_argument("--spinning", action="store_true",
+                    help="the moment the labels spin (kiosk/spin.py), not once they landed")
     args = ap.parse_args(argv)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -63,11 +67,15 @@ def main(argv: list[str] | None = None) -> int:
             while time.monotonic() < deadline:
                 view = app.step()
                 app._pygame.display.flip()
+                if args.spinning and len(view.faces) >= 2 and all(
+                        f.spin is not None and f.spin.progress >= 0.3 for f in view.faces):
+                    break
                 labels = tuple(f.label.wnid if f.label else None for f in view.faces)
                 if labels != shown:
                     shown, steady_since = labels, time.monotonic()
-                # every face labelled, and no label changed for 2 s: the votes are in
-                if labels and None not in labels and time.monotonic() - steady_since > 2.0:
+                # every face labelled, and no label changed for 2 s: the spins have landed
+                if not args.spinning and labels and None not in labels \
+                        and time.monotonic() - steady_since > 2.0:
                     break
                 time.sleep(1 / 30)
             else:
@@ -84,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for face in view.faces:
         b = face.box
-        print(f"face box=({b.x0:.0f},{b.y0:.0f},{b.x1:.0f},{b.y1:.0f}) label={face.label.name!r}")
+        said = face.label.name if face.label else f"spinning through {face.spin.candidates}"
+        print(f"face box=({b.x0:.0f},{b.y0:.0f},{b.x1:.0f},{b.y1:.0f}) label={said!r}")
     print(f"wrote {args.out} ({screen.shape[1]}x{screen.shape[0]})")
     return 0
 
