@@ -20,7 +20,7 @@ from kiosk.classify.loading import classifier_workers
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
-from kiosk.detect_loop import DetectionLoop
+from kiosk.detect.loop import DetectionLoop
 from kiosk.pacing import DrawPacer
 from kiosk.pipeline import Pipeline
 from kiosk.scene import FrameView
@@ -123,7 +123,7 @@ class KioskApp:
                                  on_visitor=calibration.add_visitor if calibration else None)
         if metrics is not None and hasattr(metrics, "watch_first_labels"):
             metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
-        # threaded: detection on its own thread, on the freshest frame (kiosk/detect_loop.py),
+        # threaded: detection on its own thread, on the freshest frame (kiosk/detect/loop.py),
         # every frame drawn as it is read; unthreaded (tests, benchmarks): detected in step()
         self.detect_loop: DetectionLoop | None = None
         if threaded_source:

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -21,12 +22,14 @@ import numpy as np
 from kiosk.classify.labeller import CropLook, Labeller
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
-from kiosk.detect_loop import Detected
 from kiosk.detections import Detections
 from kiosk.scene import FaceView, FrameView, Label, SpinView
 from kiosk.sources.base import Frame
 from kiosk.spin import Spin
 from kiosk.track import Track, Tracker
+
+if TYPE_CHECKING:  # the detection thread's result type; no MediaPipe import here
+    from kiosk.detect.loop import Detected
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +118,7 @@ class Pipeline:
         self._detections = Detections.empty()
         self.timings = StepTimings()
         # True: each new frame is detected in step() (no detection thread: tests, benchmarks);
-        # the app sets False when kiosk/detect_loop.py detects beside the display
+        # the app sets False when kiosk/detect/loop.py detects beside the display
         self.detect_inline = True
         self.detections_applied = 0
         self.first_label_latencies: list[float] = []  # from a face's first sighting to its label
@@ -263,7 +266,7 @@ class Pipeline:
              detected: Detected | None = None) -> FrameView:
         """Process the newest frame (None: nothing new to show) and describe the screen.
 
-        `detected`: the newest result of the detection thread (kiosk/detect_loop.py), on this
+        `detected`: the newest result of the detection thread (kiosk/detect/loop.py), on this
         frame or an earlier one; without one the boxes follow their faces in this frame. With
         no detection thread at all (tests, benchmarks), each new frame is detected here."""
         now = time.monotonic() if now is None else now

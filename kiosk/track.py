@@ -5,7 +5,7 @@ centre-distance fallback for quick movements), exponential box smoothing, and tr
 survive brief misses (a turned head, a blink of the detector). A new track is a newcomer and
 gets a fresh "spin"; `respin_after_s` can re-label someone who stays a long time.
 
-Detection runs on its own thread (kiosk/detect_loop.py), at whatever rate the CPU allows, on
+Detection runs on its own thread (kiosk/detect/loop.py), at whatever rate the CPU allows, on
 the freshest frame: between two results `follow()` moves each box with its face in every
 drawn frame (the same appearance match), and a result computed on an older frame is moved by
 what its track has moved since (`update(..., since=index)`), so a box never lags its face by

@@ -148,7 +148,7 @@ class StageTimes:
 
     def picture(self) -> np.ndarray:
         """What a camera frame costs on its way to the screen: decode and draw. Detection
-        runs beside them on its own thread (kiosk/detect_loop.py), not on the frame's path."""
+        runs beside them on its own thread (kiosk/detect/loop.py), not on the frame's path."""
         return np.add(self.decode, self.draw)
 
     def clear(self) -> None:

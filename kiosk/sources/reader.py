@@ -2,7 +2,7 @@
 
 The display asks for the latest frame and gets it at once; a stalled, unplugged or slow
 source only means the same frame (or none) is offered again. Each frame read is handed on to
-`submit` (the detection thread, kiosk/detect_loop.py), which never holds the reader: the
+`submit` (the detection thread, kiosk/detect/loop.py), which never holds the reader: the
 picture's rate is the camera's, not the detector's. (An `analyse` function, run here on each
 frame before it is shown, remains for the unthreaded reader of tests and benchmarks.)
 Non-live sources (video files, stills, the demo) are paced to their nominal frame rate, as a
