@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DetectFn = Callable[[np.ndarray, float], Detections]
 
 RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classification
-SEARCH_YIELDS_MAX_S = 0.5  # the search waits this long at most for a newcomer's first label
+SEARCH_YIELDS_MAX_S = 1.5  # the search waits this long at most for a newcomer's crops
 MIN_CROP_PX = 8
 
 
@@ -175,9 +175,9 @@ class Pipeline:
 
     def _note_newcomers_waiting(self, tracks: list[Track], now: float) -> None:
         """While a newcomer's crops are being scored (on 2 cores a crop competes with
-        detection for the CPU) the search pauses and detection may skip every other frame, for
-        SEARCH_YIELDS_MAX_S at most, so a classifier that has stopped answering cannot stop
-        them for good."""
+        detection for the CPU) the search pauses and detection may skip every other frame (the
+        boxes follow their faces in between), for SEARCH_YIELDS_MAX_S at most, so a classifier
+        that has stopped answering cannot stop them for good."""
         plan = self._config.spin
         waiting = any(t.spin is not None and t.spin.landed is None
                       and t.spin.crops < plan.crops

@@ -34,8 +34,9 @@ def test_the_readme_is_short_and_has_the_two_commands() -> None:
         assert moved in text, moved
 
 
-@pytest.mark.parametrize("doc", [README, *DOCS, ROOT / "CHANGELOG.md"], ids=lambda p: p.name)
+@pytest.mark.parametrize("doc", [README, *DOCS], ids=lambda p: p.name)
 def test_every_path_a_doc_names_exists(doc: Path) -> None:
+    """(CHANGELOG.md is history: it names files that have since moved or gone.)"""
     named = set(re.findall(r"[`(]((?:docs|scripts|kiosk|models|tests|requirements|systemd|"
                            r"config|wordnet_labels)/[\w./-]+\.\w+)", doc.read_text()))
     named |= {n for n in re.findall(r"`([A-Z]+\.md)`", doc.read_text())}

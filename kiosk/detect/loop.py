@@ -81,7 +81,11 @@ class DetectionLoop:
                 if self._stop:
                     return
                 frame, self._frame = self._frame, None
-            analysis = self._analyse(frame, time.monotonic())
+            try:
+                analysis = self._analyse(frame, time.monotonic())
+            except Exception:  # a detector fault costs one frame's boxes, never the thread
+                log.exception("face detection failed on frame %d", frame.index)
+                continue
             if self._skip(analysis):
                 continue
             with self._lock:
