@@ -130,15 +130,15 @@ class DetectorConfig(_Strict):
         "forever. 0: plain turns."
     )
     search_yields_to_labels: bool = Field(
-        True, description="While a newcomer waits for its first label (at most 0.5 s), no "
+        True, description="While a newcomer's crops are being scored (at most 1.5 s), no "
         "square is searched, which leaves those ~10 ms a frame of CPU to the classifier; near "
-        "faces, and faces already found, are still detected every frame."
+        "faces, and faces already found, are still detected."
     )
-    halve_detection_for_labels: bool = Field(
-        True, description="While a newcomer waits for its first label (at most 0.5 s), faces "
-        "are detected in every other camera frame, and in between the boxes hold where they "
-        "were (one frame, 33 ms at 30 fps): ~5 ms a frame more CPU for the classifier on 2 "
-        "cores, which shortens the slowest first labels when several visitors arrive at once."
+    detect_every_while_labelling: Annotated[int, Field(ge=1, le=6)] = Field(
+        3, description="While a newcomer's crops are being scored (at most 1.5 s), detection "
+        "looks at one camera frame in this many; every frame is still drawn, and the boxes "
+        "follow their faces in between. 3: four newcomers at 1080p land their labels 9-14 ms "
+        "after the spin's designed length instead of 58-76 ms (docs/speed.md). 1: every frame."
     )
     search_min_confidence: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         0.4, description="Score a face found in a search square needs to be looked at again "

@@ -100,9 +100,9 @@ class Pipeline:
         # faces (~10 ms of a core a frame) then waits, so the classifier gets the CPU sooner
         self._search_paused = search_paused if config.detector.search_yields_to_labels else None
         # set while a newcomer waits for its first label (display thread), read by the reader
-        # thread: with `detector.halve_detection_for_labels` it then detects every other frame
+        # thread: it then detects one frame in `detector.detect_every_while_labelling`
         self._labels_waiting = threading.Event()
-        self._held = False  # reader thread: this frame's detection was skipped, boxes held
+        self._held = 0  # detection thread: frames skipped in a row, the last boxes held
         self._last_found = Detections.empty()  # reader thread: the last detection's faces
         self._worker = worker
         self._on_error = on_error
@@ -229,13 +229,13 @@ class Pipeline:
     def analyse(self, frame: Frame, now: float | None = None) -> FrameAnalysis:
         """Detect faces in a frame; safe to call from the reader thread (one caller at a time).
         Never raises: a fault comes back in the analysis with no faces. While newcomers wait
-        for first labels, every other frame is not looked at (`halve_detection_for_labels`):
-        it carries the last frame's faces, so the boxes hold for one frame."""
-        if (self._config.detector.halve_detection_for_labels and not self._held
-                and self._labels_waiting.is_set()):
-            self._held = True
+        for their labels, only one frame in `detector.detect_every_while_labelling` is looked
+        at: the others carry the last faces (held: the boxes follow their faces meanwhile)."""
+        every = self._config.detector.detect_every_while_labelling
+        if self._held < every - 1 and self._labels_waiting.is_set():
+            self._held += 1
             return FrameAnalysis(self._last_found, None, held=True)
-        self._held = False
+        self._held = 0
         image = frame.image
         started = time.perf_counter()
         try:

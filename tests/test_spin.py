@@ -179,7 +179,7 @@ def test_a_respin_is_a_new_spin_but_not_a_new_visitor(model) -> None:
 
 def test_the_search_waits_while_a_newcomer_spins(model) -> None:
     """On 2 cores a newcomer's crops compete with the search for distant faces: the search
-    pauses from the first request until its crops are in, for 0.5 s at most."""
+    pauses from the first request until its crops are in, for 1.5 s at most."""
     labeller, looks, _ = model
     paused = threading.Event()
     box = np.asarray([ASTRONAUT_FACE], np.float32)
@@ -198,8 +198,8 @@ def test_the_search_waits_while_a_newcomer_spins(model) -> None:
     pipe.tracker.tracks[0].spin.crops = 0  # a face whose crops never come (a stuck model)
     _frame(pipe, 0.3, 4)
     assert paused.is_set()
-    _frame(pipe, 0.55, 5)
-    assert not paused.is_set()  # at most SEARCH_YIELDS_MAX_S
+    _frame(pipe, 1.55, 5)
+    assert not paused.is_set()  # at most SEARCH_YIELDS_MAX_S (1.5 s)
     off = config.model_copy(update={"detector": config.detector.model_copy(
         update={"search_yields_to_labels": False})})
     still = threading.Event()
@@ -210,9 +210,9 @@ def test_the_search_waits_while_a_newcomer_spins(model) -> None:
 
 
 def test_detection_looks_at_every_other_frame_while_a_newcomer_spins(model) -> None:
-    """`detector.halve_detection_for_labels`: while a newcomer's crops are being scored every
-    other frame is not looked at and carries the last faces (the box holds); once they are
-    in, every frame is looked at again. Off: every frame, always."""
+    """`detector.detect_every_while_labelling`: while a newcomer's crops are being scored only
+    one frame in that many is looked at and the others carry the last faces (the box holds);
+    once they are in, every frame is looked at again. 1: every frame, always."""
     labeller, looks, _ = model
     box = np.asarray([ASTRONAUT_FACE], np.float32)
 
@@ -240,7 +240,9 @@ def test_detection_looks_at_every_other_frame_while_a_newcomer_spins(model) -> N
         return looked
 
     one = {"spin": {"crops": 1}}
-    assert run(KioskConfig.model_validate(one)) == [True, False, True, False, True, False,
+    assert run(KioskConfig.model_validate(one)) == [True, False, False, True, False, False,
                                                     True, True]
-    off = KioskConfig.model_validate({**one, "detector": {"halve_detection_for_labels": False}})
+    two = KioskConfig.model_validate({**one, "detector": {"detect_every_while_labelling": 2}})
+    assert run(two) == [True, False, True, False, True, False, True, True]
+    off = KioskConfig.model_validate({**one, "detector": {"detect_every_while_labelling": 1}})
     assert run(off) == [True] * 8
