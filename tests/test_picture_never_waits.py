@@ -102,6 +102,7 @@ def test_the_detection_loop_takes_the_newest_frame_and_skips_what_it_missed() ->
         loop.close()
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_detection_fault_costs_a_frame_and_a_dead_thread_is_restarted() -> None:
     def analyse(frame: Frame, now: float) -> _Analysis:
         if frame.index == 1:
