@@ -14,6 +14,34 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (`clock.t += 0.04`)."""
+
+    def __init__(self, t: float = 100.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def fed_metrics(clock: FakeClock, **kwargs: object):  # noqa: ANN201 - kiosk Metrics
+    """Metrics after 4 s of a kiosk's life: 100 frames at 25 fps, each detected, two
+    classifications, two faces, on CUDA (what the health file and the textfile report)."""
+    from kiosk.service.metrics import Metrics
+
+    metrics = Metrics(60.0, clock=clock, **kwargs)
+    for i in range(100):
+        clock.t += 0.04
+        metrics.record_frame(0.010 + i * 0.0001)
+        metrics.record_detection(0.005)
+    metrics.record_classification(0.030, 2)
+    metrics.record_classification(0.050, 1)
+    metrics.set_faces(2)
+    metrics.set_provider("CUDAExecutionProvider")
+    return metrics
+
+
 # The astronaut's face in skimage.data.astronaut() as MediaPipe finds it (x0, y0, x1, y1).
 ASTRONAUT_FACE = (177, 82, 272, 177)
 

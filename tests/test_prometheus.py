@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import FakeClock, fed_metrics
 from prometheus_client.parser import text_string_to_metric_families
 
 from kiosk.config import ConfigError, ServiceConfig, load_config
@@ -21,14 +22,6 @@ from kiosk.service.metrics import Metrics
 from kiosk.service.prometheus import PrometheusTextfile
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def _parse(path: Path) -> dict[str, dict]:
@@ -46,15 +39,7 @@ def _value(families: dict, family: str, sample: str | None = None, **labels: str
 
 def test_textfile_carries_the_health_numbers_by_prometheus_conventions(tmp_path: Path) -> None:
     clock = FakeClock()
-    metrics = Metrics(60.0, failure_alert_count=2, clock=clock)
-    for i in range(100):
-        clock.t += 0.04
-        metrics.record_frame(0.010 + i * 0.0001)
-        metrics.record_detection(0.005)
-    metrics.record_classification(0.030, 2)
-    metrics.record_classification(0.050, 1)
-    metrics.set_faces(2)
-    metrics.set_provider("CUDAExecutionProvider")
+    metrics = fed_metrics(clock, failure_alert_count=2)
     metrics.watch_first_labels(lambda: [0.020, 0.040, 0.100])
     for _ in range(3):
         metrics.record_error("camera", OSError("gone"))

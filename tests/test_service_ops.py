@@ -11,35 +11,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import FakeClock, fed_metrics
 
 from kiosk.capture import Capture
 from kiosk.config import CaptureConfig, ServiceConfig
 from kiosk.service.health import Health, build_health, read_health
 from kiosk.service.metrics import Metrics
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
 # -- metrics ---------------------------------------------------------------------------------
 
 
 def test_snapshot_numbers() -> None:
-    clock = FakeClock()
-    m = Metrics(60.0, clock=clock)
-    for i in range(100):
-        clock.t += 0.04  # 25 fps
-        m.record_frame(0.010 + i * 0.0001)
-        m.record_detection(0.005)
-    m.record_classification(0.030, 2)
-    m.record_classification(0.050, 1)
-    m.set_faces(2)
-    m.set_provider("CUDAExecutionProvider")
+    m = fed_metrics(FakeClock())
     snap = m.snapshot()
     assert snap["fps"] == pytest.approx(25.0, rel=0.01)
     assert snap["frame_p50_ms"] == pytest.approx(14.95, abs=0.1)

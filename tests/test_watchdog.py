@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import FakeClock
 
 from kiosk.service.notify import Notifier
 
@@ -41,14 +42,6 @@ def _drain(sock: socket.socket) -> list[str]:
     finally:
         sock.setblocking(True)
     return out
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def test_noop_without_notify_socket() -> None:
@@ -102,7 +95,7 @@ def test_send_failure_is_not_raised(tmp_path: Path) -> None:
 
 def test_pings_are_rate_limited_to_the_interval(notify_socket) -> None:
     sock, path = notify_socket
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     n = Notifier(environ={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000"}, clock=clock)
     n.ready()
     _drain(sock)
