@@ -78,3 +78,20 @@ def test_the_screenshot_script_draws_the_real_kiosk(tmp_path: Path) -> None:
         left = green[y0 + 4:y1 - 4, max(x0 - 2, 0):x0 + 3].any(axis=1).mean()
         assert top > 0.9 and left > 0.9, (label, top, left)
         assert label
+
+
+def test_the_readme_sha256s_are_what_the_set_up_built() -> None:
+    """Issue 20: a rebuild from the lock gives the bytes the README names (the shipped model,
+    and the steady model scripts/setup.sh builds from it, which ./scripts/test.sh runs first)."""
+    from kiosk.classify.classifier import sha256_file
+
+    named = dict(re.findall(r"\| `(models/[\w/]+\.onnx)`[^|]*\| `([0-9a-f]{64})` \|",
+                            README.read_text()))
+    assert set(named) == {"models/person_effnet/person_effnet_lite2_scores.onnx",
+                          "models/person_steady/person_effnet_lite2_scores.onnx"}, named
+    for path, sha in named.items():
+        if not (ROOT / path).exists():
+            pytest.skip(f"{path} not built (./scripts/setup.sh builds it)")
+        assert sha256_file(ROOT / path) == sha, (
+            f"{path} is not the README's build; tests/test_classifier_steady.py and "
+            "scripts/compare_onnx.py name the first difference")
