@@ -144,6 +144,9 @@ class Renderer:
             rect = notice.get_rect(midbottom=(sw // 2, sh - theme.margin))
             rect = clamp_rect(rect, surface.get_rect())
             placed.append(rect)
+        debug = self._debug_card(surface, view, theme) if self._debug else None
+        if debug is not None:
+            placed.append(debug[1])  # labels keep clear of the technician's overlay
         if mode == "idle":
             self._draw_idle(surface, view, theme)
         elif mode == "camera_unavailable":
@@ -153,8 +156,9 @@ class Renderer:
         if notice is not None:
             surface.blit(notice, placed[0])
             self.last_layout.append(("notice", placed[0]))
-        if self._debug:
-            self._draw_debug(surface, view, theme)
+        if debug is not None:
+            surface.blit(*debug)
+            self.last_layout.append(("debug", debug[1]))
 
     def _prepare(self, surface: pygame.Surface) -> Theme:
         if self._fonts is None:
@@ -325,14 +329,14 @@ class Renderer:
         centre = (surface.get_width() // 2, rect.bottom + theme.message_px)
         draw_pulse(surface, theme, centre, self._clock())
 
-    def _draw_debug(self, surface: pygame.Surface, view: FrameView, theme: Theme) -> None:
+    def _debug_card(self, surface: pygame.Surface, view: FrameView,
+                    theme: Theme) -> tuple[pygame.Surface, pygame.Rect]:
+        """The debug overlay and where it goes (top right), placed before the labels."""
         items = tuple((str(k), str(v)) for k, v in (view.debug or {}).items())[:16]
         assert self._tc is not None
         box = self._debug_cards.get_or_make(items, lambda: cards.debug_box(self._tc, theme, items))
         rect = box.get_rect(topright=(surface.get_width() - theme.margin, theme.margin))
-        rect = clamp_rect(rect, surface.get_rect())
-        surface.blit(box, rect)
-        self.last_layout.append(("debug", rect))
+        return box, clamp_rect(rect, surface.get_rect())
 
     # ----------------------------------------------------------------- cached cards
     def _label_card(
