@@ -208,9 +208,7 @@ class Pipeline:
             if crop.shape[0] < MIN_CROP_PX or crop.shape[1] < MIN_CROP_PX:
                 continue
             if self._worker.submit(key, crop):
-                track.spin.requested += 1
                 track.spin.last_request_at = now
-                track.requested_at = now
 
     def _request_scene_label(self, image: np.ndarray, now: float) -> None:
         scene = self._config.scene

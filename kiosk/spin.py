@@ -26,7 +26,6 @@ class Spin:
 
     started_at: float
     crops: int = 0  # crops whose scores are in
-    requested: int = 0  # crops asked of the classifier (answered or not)
     last_request_at: float | None = None
     candidates: tuple[str, ...] = ()  # the wheel: current top candidates, best first
     landed: Label | None = None

@@ -43,7 +43,6 @@ class Track:
     hits: int = 1
     label: Label | None = None
     labelled_at: float | None = None
-    requested_at: float | None = None  # when a label was last asked of the classifier
     generation: int = 0  # bumped on each re-spin, so stale answers are ignored
     spin: Spin | None = None  # this spin's crops and wheel (kiosk/spin.py); a re-spin resets it
     extra: dict[str, float] = field(default_factory=dict)
@@ -109,7 +108,7 @@ def find_again(image: np.ndarray, box: Box, thumb: np.ndarray) -> tuple[float, B
     dy = region.y0 + (my + fy) / sy - box.y0
     if not np.isfinite(best):
         return -1.0, box
-    return float(best), Box(box.x0 + dx, box.y0 + dy, box.x1 + dx, box.y1 + dy)
+    return float(best), _shifted(box, dx, dy)
 
 
 def _subpixel(scores: np.ndarray, x: int, y: int) -> tuple[float, float]:
@@ -225,12 +224,10 @@ class Tracker:
         ]
         for track in self._tracks:
             track.remember(index)
-        for track in self._tracks:
             if self._config.respin_after_s > 0 and track.labelled_at is not None \
                     and now - track.labelled_at >= self._config.respin_after_s:
                 track.label = None
                 track.labelled_at = None
-                track.requested_at = None
                 track.spin = None
                 track.generation += 1
         return list(self._tracks)

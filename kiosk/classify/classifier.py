@@ -279,10 +279,8 @@ class PersonClassifier:
             if self.prior is None:
                 raise ModelError(self.model_dir / "manifest.json", "no score_prior to turn "
                                  "scores into probabilities (scripts/fit_prior.py fits it)")
-            z = self.prior.standardise(self.outputs(crops, [self.main_output])[0])
-            logits = z.astype(np.float64) * self.logit_scale
-            logits -= logits.max(axis=1, keepdims=True)
-            probs = np.exp(logits)
+            probs = self.prior.probabilities(self.outputs(crops, [self.main_output])[0],
+                                             self.logit_scale)
         elif m.output_kind == "probabilities":
             probs = self.outputs(crops, [m.outputs.probs])[0]
         else:

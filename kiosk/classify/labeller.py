@@ -38,13 +38,6 @@ class CropLook:
     label: Label
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = np.asarray(z, np.float64)
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 class Labeller:
     """`label_crops(crops)` -> one Label per RGB crop; `label_scores(mean)` -> the Label of a
     visitor's mean scores; `look(crops)` -> per-crop scores for the worker."""
@@ -69,7 +62,7 @@ class Labeller:
         prior = self.prior
         if prior is None:  # a model whose output is probabilities already
             return np.asarray(scores, np.float64)
-        return _softmax(prior.standardise(scores) * self.classifier.logit_scale)
+        return prior.probabilities(scores, self.classifier.logit_scale)
 
     def evidence(self, imagenet: np.ndarray | None) -> tuple[tuple[str, float], ...]:
         if imagenet is None or not self._imagenet_names:

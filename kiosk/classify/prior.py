@@ -47,6 +47,14 @@ class ScorePrior:
         """(…, C) raw scores -> z-scores, float32."""
         return ((np.asarray(scores, np.float64) - self.mean) / self.sd).astype(np.float32)
 
+    def probabilities(self, scores: np.ndarray, logit_scale: float) -> np.ndarray:
+        """(…, C) raw scores -> probabilities over the classes (float64): a softmax of the
+        z-scores times the model's logit scale. The one place scores become probabilities."""
+        z = np.asarray(self.standardise(scores) * logit_scale, np.float64)
+        z = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
     @classmethod
     def fit(cls, scores: np.ndarray, sd_floor: float = 1e-4) -> ScorePrior:
         """The prior of (N, C) raw scores, one row per reference face."""
