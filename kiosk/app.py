@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kiosk.classify.loading import classifier_workers
-from kiosk.classify.worker import ClassificationWorker
+from kiosk.classify.loading import kiosk_worker
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
 from kiosk.detect.loop import DetectionLoop
@@ -108,15 +107,12 @@ class KioskApp:
         self.vocabulary = vocabulary
         self.detector = detector or FaceDetector.from_config(config)
         on_cpu = provider in ("", "CPUExecutionProvider")
-        batch = config.classifier.cpu_batch_size if on_cpu else config.classifier.batch_size
         self.pacer = DrawPacer(config.display.target_fps)
         self.calibration = calibration  # the room's statistics (kiosk/classify/calibration.py)
         self._calibration_saved_at = time.monotonic()
         self._calibration_saver: threading.Thread | None = None
-        self.worker = ClassificationWorker(
-            labeller.look, batch, on_batch=self._on_batch, on_results=self.pacer.label_news,
-            threads=classifier_workers(config.classifier.workers, on_cpu=on_cpu),
-            nice=config.classifier.nice)
+        self.worker = kiosk_worker(config, labeller.look, on_cpu=on_cpu,
+                                   on_batch=self._on_batch, on_results=self.pacer.label_news)
         self.pipeline = Pipeline(config, self.detector.detect, self.worker, labeller,
                                  on_error=self._on_error, on_success=self._on_success,
                                  search_paused=getattr(self.detector, "search_paused", None),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from kiosk.classify.classifier import PersonClassifier
 from kiosk.classify.errors import ModelError
 from kiosk.classify.labeller import Labeller
 from kiosk.classify.providers import NAMES, ProviderChoice, choose_providers
+from kiosk.classify.worker import ClassificationWorker, LabelFn
 from kiosk.config import KioskConfig
 from kiosk.labels.taxonomy import Taxonomy
 from kiosk.labels.vocabulary import Vocabulary
@@ -46,6 +48,18 @@ def classifier_workers(configured: int, *, on_cpu: bool) -> int:
     if configured > 0:
         return configured
     return CPU_WORKERS if on_cpu else 1
+
+
+def kiosk_worker(config: KioskConfig, label_fn: LabelFn, *, on_cpu: bool,
+                 on_batch: Callable[[float, int, BaseException | None], None] | None = None,
+                 on_results: Callable[[], None] | None = None) -> ClassificationWorker:
+    """The classification worker as the kiosk runs it (its batch size, threads and nice value
+    for this provider): KioskApp's, and the doctor's self-test times the same one."""
+    cls = config.classifier
+    return ClassificationWorker(label_fn, cls.cpu_batch_size if on_cpu else cls.batch_size,
+                                on_batch=on_batch, on_results=on_results,
+                                threads=classifier_workers(cls.workers, on_cpu=on_cpu),
+                                nice=cls.nice)
 
 
 def classifier_threads(configured: int, cpu_count: int | None = None,

@@ -32,7 +32,6 @@ from kiosk.doctor.base import Check
 from kiosk.hostinfo import HostInfo, host_info
 
 if TYPE_CHECKING:
-    from kiosk.classify.labeller import Labeller
     from kiosk.classify.worker import ClassificationWorker
     from kiosk.detect import FaceDetector
     from kiosk.render.renderer import Renderer
@@ -102,19 +101,6 @@ def newcomers_first_label_s(worker: ClassificationWorker, crops: Sequence[np.nda
             else:
                 ask(i)
     return max(min_s, max(landed))
-
-
-def kiosk_worker(config: KioskConfig, labeller: Labeller) -> ClassificationWorker:
-    """A ClassificationWorker with the batch size and threads KioskApp gives it."""
-    from kiosk.classify.loading import classifier_workers
-    from kiosk.classify.worker import ClassificationWorker
-
-    on_cpu = labeller.classifier.provider == "CPUExecutionProvider"
-    cls = config.classifier
-    return ClassificationWorker(labeller.look,
-                                cls.cpu_batch_size if on_cpu else cls.batch_size,
-                                threads=classifier_workers(cls.workers, on_cpu=on_cpu),
-                                nice=cls.nice)
 
 
 def bundled_frames(width: int, height: int, fps: float) -> list[bytes]:
@@ -258,7 +244,12 @@ def _ms(values: Sequence[float] | np.ndarray, q: float) -> float:
 
 def measure(config: KioskConfig) -> Figures:
     """Run the self-test with the real detector, renderer, model and worker (a few seconds)."""
-    from kiosk.classify.loading import classifier_threads, classifier_workers, load_model_parts
+    from kiosk.classify.loading import (
+        classifier_threads,
+        classifier_workers,
+        kiosk_worker,
+        load_model_parts,
+    )
     from kiosk.detect import FaceDetector
     from kiosk.render.renderer import Renderer
 
@@ -283,7 +274,8 @@ def measure(config: KioskConfig) -> Figures:
             loop.run_for(STEADY_S)
             steady = loop.times
             crop_ms = per_crop_ms(parts.classifier.predict_proba, crops[:1], CROP_RUNS)
-            worker = kiosk_worker(config, parts.labeller)
+            worker = kiosk_worker(config, parts.labeller.look,
+                                  on_cpu=parts.classifier.provider == "CPUExecutionProvider")
             labelling = StageTimes()  # frames drawn while newcomers' labels are worked out
             try:
                 last_labels = []
