@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import camera_looks as looks  # noqa: E402
 from fetch_face_sets import ARCHIVES  # noqa: E402
 from label_faces import Face, portrait_faces, wild_faces  # noqa: E402
 
@@ -50,10 +51,7 @@ def fit_faces(config: KioskConfig) -> tuple[list[Face], list[Face]]:
 
 
 def crop_scores(classifier: PersonClassifier, faces: Sequence[Face], padding: float) -> np.ndarray:
-    crops = []
-    for face in faces:
-        h, w = face.image.shape[:2]
-        crops.append(face.box.padded(padding, w, h).crop(face.image).copy())
+    crops = [looks.crop(face.image, face.box, padding) for face in faces]
     return np.asarray(classifier.predict_scores(crops).scores, np.float64)
 
 

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import camera_looks as looks  # noqa: E402
 from label_faces import portrait_faces  # noqa: E402
 
 from kiosk.classify.classifier import sha256_file  # noqa: E402
@@ -70,10 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no reference portraits: run scripts/fetch_face_sets.py first", file=sys.stderr)
         return 2
     pad = config.classifier.crop_padding
-    batches = []
-    for face in faces:
-        h, w = face.image.shape[:2]
-        batches.append(preprocess([face.box.padded(pad, w, h).crop(face.image).copy()], manifest))
+    batches = [preprocess([looks.crop(face.image, face.box, pad)], manifest) for face in faces]
     model = onnx.load(str(args.model_dir / manifest.model_file))
     head_nodes = [n.name for n in model.graph.node if n.name.startswith("head/")]
     args.out.mkdir(parents=True, exist_ok=True)
