@@ -45,7 +45,6 @@ class DetectionLoop:
         self._frame: Frame | None = None
         self._result: Detected | None = None
         self._stop = False
-        self.detections = 0  # results published
         self.skipped_frames = 0  # frames replaced by a newer one before detection got to them
         self.restarts = 0
         self._thread: threading.Thread | None = None
@@ -90,7 +89,6 @@ class DetectionLoop:
                 continue
             with self._lock:
                 self._result = Detected(frame, analysis)
-                self.detections += 1
 
     def close(self) -> None:
         with self._wake:
