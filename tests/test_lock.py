@@ -58,7 +58,7 @@ def test_the_lock_pins_every_requirement_within_its_range_with_hashes() -> None:
 
 def test_the_lock_says_its_platform() -> None:
     head = LOCK.read_text()[:400]
-    assert "Linux x86-64, CPython 3.11" in head and "scripts/lock.sh" in head
+    assert "Linux x86-64, CPython 3.11, 3.12 and 3.13" in head and "scripts/lock.sh" in head
 
 
 def test_the_virtual_environment_is_the_lock() -> None:
