@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,25 +35,50 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def init_display(config: KioskConfig, *, headless: bool = False) -> tuple[pygame.Surface, bool]:
-    """Open the screen; with no usable display fall back to SDL's dummy driver.
+class DisplayError(RuntimeError):
+    """No screen could be opened where one is required (display.require_screen)."""
+
+
+def screen_required(config: KioskConfig, environ: Mapping[str, str] | None = None) -> bool:
+    """display.require_screen, with auto resolved: required under systemd (NOTIFY_SOCKET), where
+    a headless kiosk would report itself ready while the museum's screen stays black."""
+    setting = config.display.require_screen
+    if setting != "auto":
+        return bool(setting)
+    env = os.environ if environ is None else environ
+    return bool(env.get("NOTIFY_SOCKET"))
+
+
+def init_display(config: KioskConfig, *, headless: bool = False,
+                 required: bool = False) -> tuple[pygame.Surface, bool]:
+    """Open the screen; with no usable display fall back to SDL's dummy driver, unless a screen
+    is `required`: then raise DisplayError naming the driver that failed.
 
     Returns the surface and whether the run is headless. Headless runs draw the same pixels
-    into an off-screen surface (tests, benchmarks, and a machine without a screen).
+    into an off-screen surface (tests, benchmarks, and a developer's machine without a screen).
     """
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     import pygame
 
     if headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
+    wanted = os.environ.get("SDL_VIDEODRIVER") or "SDL's default"
     try:
         pygame.display.init()
     except pygame.error as exc:
+        if required:
+            raise DisplayError(f"no screen: the SDL video driver {wanted} failed ({exc}); "
+                               f"{_display_hints()}") from exc
         log.warning("no display available (%s); running headless", exc)
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         pygame.display.quit()
         pygame.display.init()
     headless = pygame.display.get_driver() in ("dummy", "offscreen")
+    if headless and required:
+        driver = pygame.display.get_driver()
+        pygame.display.quit()
+        raise DisplayError(f"no screen: the SDL video driver is {driver}, which shows nothing "
+                           f"(SDL_VIDEODRIVER={wanted}); {_display_hints()}")
     disp = config.display
     size = (disp.width, disp.height)
     flags = 0
@@ -66,6 +92,13 @@ def init_display(config: KioskConfig, *, headless: bool = False) -> tuple[pygame
     if not headless:
         pygame.mouse.set_visible(False)
     return surface, headless
+
+
+def _display_hints() -> str:
+    """What the environment says about where a screen would be, for the one error line."""
+    found = [f"{k}={os.environ[k]}" for k in ("DISPLAY", "WAYLAND_DISPLAY") if os.environ.get(k)]
+    return ("as a service the kiosk never runs headless "
+            f"({', '.join(found) if found else 'no DISPLAY or WAYLAND_DISPLAY set'})")
 
 
 @dataclass
@@ -91,11 +124,14 @@ class KioskApp:
                  threaded_source: bool = True, detector: FaceDetector | None = None,
                  notifier: Any = None, metrics: Any = None, health: Any = None,
                  capture: Any = None, provider: str = "", vocabulary: str = "",
-                 calibration: Any = None) -> None:
+                 calibration: Any = None, require_screen: bool = False) -> None:
         import pygame
 
         from kiosk.render.renderer import Renderer
 
+        # the screen first: without one (where one is required) nothing else is started
+        self.surface, self.headless = init_display(config, headless=headless,
+                                                   required=require_screen)
         self.config = config
         self.labeller = labeller
         self.notice = notice
@@ -128,7 +164,6 @@ class KioskApp:
             self.pipeline.detect_inline = False
         self.reader = FrameReader(source, threaded=threaded_source, on_frame=self.pacer.news,
                                   submit=self.detect_loop.submit if self.detect_loop else None)
-        self.surface, self.headless = init_display(config, headless=headless)
         self.renderer_mirror = mirror_for(config.display.mirror, source)
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})
         self.renderer = Renderer(self.surface.get_size(), display, config.texts)

@@ -17,6 +17,7 @@ from pathlib import Path
 from kiosk.config import ConfigError, KioskConfig, load_config
 
 EXIT_USAGE = 2
+EXIT_NO_SCREEN = 3  # display.require_screen and no screen could be opened
 
 log = logging.getLogger("kiosk")
 
@@ -153,7 +154,7 @@ def _deny_network(config: KioskConfig) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     faulthandler.enable()  # a watchdog kill (SIGABRT) prints every thread's stack
-    from kiosk.app import KioskApp
+    from kiosk.app import DisplayError, KioskApp, init_display, screen_required
     from kiosk.capture import Capture
     from kiosk.classify.loading import load_model_parts
     from kiosk.service.health import Health
@@ -166,8 +167,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         _setup_logging(config.service.log_level)
         _deny_network(config)
         _preflight(config)
+        require_screen = screen_required(config) and not args.headless
+        if require_screen:  # before the models load: a service with no screen fails in a second
+            init_display(config, required=True)
         parts = load_model_parts(config, calibrate=True)
         source, notice = open_source(config)
+    except DisplayError as exc:  # never READY, never healthy: systemd restarts the kiosk
+        print(f"kiosk: error: {exc}", file=sys.stderr)
+        return EXIT_NO_SCREEN
     except _startup_errors() as exc:
         return _fail(str(exc))
     log.info("model on %s (%s); vocabulary: %s, %d labels", parts.classifier.provider,
@@ -176,15 +183,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     metrics = Metrics(config.service)
     metrics.set_provider(parts.classifier.provider)
     health = Health.from_config(config.service)
-    app = KioskApp(
-        config, parts.labeller, source, notice=notice, headless=args.headless,
-        notifier=Notifier(), metrics=metrics,
-        health=health if health.enabled else None,
-        capture=Capture(config.capture) if config.capture.enabled else None,
-        provider=parts.classifier.provider,
-        vocabulary=f"{config.vocabulary.policy} ({parts.vocabulary.allowed_count} labels)",
-        calibration=parts.calibration,
-    )
+    try:
+        app = KioskApp(
+            config, parts.labeller, source, notice=notice, headless=args.headless,
+            notifier=Notifier(), metrics=metrics,
+            health=health if health.enabled else None,
+            capture=Capture(config.capture) if config.capture.enabled else None,
+            provider=parts.classifier.provider,
+            vocabulary=f"{config.vocabulary.policy} ({parts.vocabulary.allowed_count} labels)",
+            calibration=parts.calibration,
+            require_screen=require_screen,
+        )
+    except DisplayError as exc:  # the screen went between the check above and now
+        source.close()
+        parts.close()
+        print(f"kiosk: error: {exc}", file=sys.stderr)
+        return EXIT_NO_SCREEN
     if app.headless and not args.headless:
         log.warning("no screen found: running headless (nothing is shown)")
     try:

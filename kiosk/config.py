@@ -83,6 +83,14 @@ class DisplayConfig(_Strict):
     topk: Annotated[int, Field(ge=1, le=10)] = Field(5, description="Rows in the top-k panel.")
     debug_overlay: bool = Field(False, description="Start with the debug overlay on (key D).")
     font_path: Path | None = Field(None, description="TTF font; default: pygame's bundled font.")
+    require_screen: bool | Literal["auto"] = Field(
+        "auto",
+        description="What to do when no screen can be opened: true stops with one line naming "
+        "the SDL video driver that failed (exit status 3, so systemd restarts it) and never "
+        "reports ready; false runs headless (nothing is shown: right for a developer's "
+        "terminal); auto is true under systemd (NOTIFY_SOCKET set) and false elsewhere. The "
+        "unit sets true.",
+    )
 
 
 class DetectorConfig(_Strict):
@@ -415,7 +423,8 @@ class HoursConfig(_Strict):
     when_closed: Literal["stop", "blank"] = Field(
         "stop", description="stop: the kiosk stops at closing and starts at opening (a machine "
         "booted while closed stays dark until opening). blank: it keeps running and the X "
-        "server switches the screen off and on (DPMS; needs the kiosk on X, not kmsdrm).",
+        "server switches the screen off and on (DPMS; needs the kiosk on an Xorg server, not "
+        "the default cage, whose Xwayland has no DPMS).",
     )
 
     @field_validator("open", "close", mode="before")

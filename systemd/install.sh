@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
 # Install roulette kiosk as a systemd service. Idempotent: run it again to update the code.
 #
-#   sudo systemd/install.sh [--dry-run] [--start] [--wheels DIR] [--no-enable] [--hours]
+#   sudo systemd/install.sh [--dry-run] [--start] [--no-enable] [--hours] [--prefix DIR]
+#                           [--wheels DIR]
 #
 #   --dry-run     print every step, change nothing (no root needed)
 #   --start       (re)start the service at the end
-#   --wheels DIR  install Python packages offline from a wheelhouse
-#                 (made beforehand with: pip download -d DIR /path/to/repo)
+#   --wheels DIR  install Python packages offline from a wheelhouse, made beforehand on a
+#                 connected machine of the same kind with: pip download --no-deps
+#                 --require-hashes -r requirements/lock.txt -d DIR (the hashes still checked)
+#   --prefix DIR  install below DIR instead of / (DIR/opt/roulette-kiosk, DIR/etc/...; the
+#                 units installed there name those paths): CI installs this way, everything
+#                 but systemctl itself, and runs the kiosk the way the unit starts it
 #   --no-enable   install but do not enable at boot
 #   --hours       only steps 4-6: apply /etc/roulette-kiosk/kiosk.yaml's opening hours and
 #                 Prometheus folder to systemd (after editing hours.* or
 #                 service.prometheus_textfile); seconds, nothing else is touched
 #
 # What it does:
+#   0. installs the system packages the service needs (apt): the compositor cage and Xwayland
+#      (the service's screen), python3-venv, and OpenCV's and MediaPipe's native libraries;
 #   1. creates the system user `kiosk` (no login, home /var/lib/roulette-kiosk) in the
 #      groups video, render and input (those that exist);
 #   2. copies the project (code, models, wordnet_labels, config) to /opt/roulette-kiosk/app
-#      and installs it into the virtual environment /opt/roulette-kiosk/venv;
+#      and installs it into the virtual environment /opt/roulette-kiosk/venv, made with the
+#      system's Python ($PYTHON, default /usr/bin/python3: 3.11, 3.12 or 3.13) from the
+#      sha256-pinned lock (scripts/make_venv.sh, as scripts/setup.sh; the GPU runtime too where
+#      an NVIDIA driver is present), and builds the GPU's person model there;
 #   3. copies config/kiosk.yaml to /etc/roulette-kiosk/kiosk.yaml ONLY if that file does not
 #      exist yet (an installer's edits are never overwritten), and the JSON schema beside it;
 #   4. installs the units to /etc/systemd/system (the kiosk; the opening-hours timers and
-#      services; the screen on/off service) and checks them with `systemd-analyze verify`;
+#      services; the screen on/off service) and checks them with `systemd-analyze verify`, and
+#      the PAM file of the kiosk's console session to /etc/pam.d/roulette-kiosk;
 #   5. writes the drop-ins kiosk.yaml asks for (python -m kiosk.service.units): the hours
 #      into the timers, the Prometheus textfile's folder into ReadWritePaths= (that folder
 #      made and opened to the user kiosk), and verifies again;
@@ -31,28 +42,33 @@ set -euo pipefail
 
 NAME=roulette-kiosk
 USER_NAME=kiosk
-PREFIX=/opt/$NAME
-APP=$PREFIX/app
-VENV=$PREFIX/venv
-ETC=/etc/$NAME
-STATE=/var/lib/$NAME
-UNIT_DIR=/etc/systemd/system
-PYTHON=${PYTHON:-python3}
+# The service's interpreter: the system's own (readable by the user kiosk, kept by apt).
+PYTHON=${PYTHON:-/usr/bin/python3}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# What apt must bring for the service to run and show (not the tests' tools).
+APT_PACKAGES=(python3-venv cage xwayland libgl1 libegl1 libgles2 libglib2.0-0 libseccomp2 v4l-utils)
 
-DRY=0 START=0 ENABLE=1 WHEELS="" HOURS_ONLY=0
+DRY=0 START=0 ENABLE=1 HOURS_ONLY=0 ROOT=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --dry-run) DRY=1 ;;
         --start) START=1 ;;
         --no-enable) ENABLE=0 ;;
         --hours) HOURS_ONLY=1 ;;
-        --wheels) WHEELS=${2:?--wheels needs a folder}; shift ;;
-        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+        --prefix) ROOT=$(realpath -m "${2:?--prefix needs a folder}"); shift ;;
+        --wheels) export PIP_NO_INDEX=1 PIP_FIND_LINKS; PIP_FIND_LINKS=$(realpath "${2:?--wheels needs a folder}"); shift ;;
+        -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
+PREFIX=$ROOT/opt/$NAME
+APP=$PREFIX/app
+VENV=$PREFIX/venv
+ETC=$ROOT/etc/$NAME
+STATE=/var/lib/$NAME
+UNIT_DIR=$ROOT/etc/systemd/system
+PAM_DIR=$ROOT/etc/pam.d
 
 run() {
     echo "+ $(printf '%q ' "$@")"
@@ -79,6 +95,18 @@ for unit in "${UNITS[@]}"; do
 done
 
 if [ "$HOURS_ONLY" -eq 0 ]; then
+step "0. system packages"
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    run apt-get update -qq
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    echo "all present: ${APT_PACKAGES[*]}"
+fi
+
 step "1. system user $USER_NAME"
 groups=""
 for g in video render input; do
@@ -94,12 +122,14 @@ else
 fi
 
 step "2. code to $APP, virtual environment $VENV"
+if [ -n "$ROOT" ]; then run install -d -m 0755 "$ROOT"; fi  # the user kiosk reaches the venv
 run mkdir -p "$PREFIX"
+run chmod 0755 "$PREFIX"
 # copy into a fresh folder, then swap, so a failed copy never leaves half an install
 run rm -rf "$APP.new"
 run mkdir -p "$APP.new"
 if [ "$DRY" -eq 0 ]; then
-    tar -C "$SRC" --exclude=./.venv --exclude=./.git --exclude='*.egg-info' \
+    tar -C "$SRC" --exclude='./.venv*' --exclude=./.git --exclude=./models/person_steady --exclude='*.egg-info' \
         --exclude='__pycache__' --exclude=./.pytest_cache --exclude=./.ruff_cache \
         -cf - . | tar -C "$APP.new" -xf -
 else
@@ -111,14 +141,11 @@ run mv "$APP.new" "$APP"
 run rm -rf "$APP.old"
 run chown -R root:root "$APP"
 run chmod -R go-w,a+rX "$APP"
-if [ ! -x "$VENV/bin/python" ]; then
-    run "$PYTHON" -m venv "$VENV"
-fi
-pip_args=(--disable-pip-version-check --quiet)
-if [ -n "$WHEELS" ]; then pip_args+=(--no-index --find-links "$WHEELS"); fi
-# Editable install: the package runs from $APP, so the config's relative paths
-# (models/, wordnet_labels/) resolve inside $APP.
-run "$VENV/bin/pip" install "${pip_args[@]}" --editable "$APP"
+# The lock, hash-checked, into the venv (made anew when the lock or Python changes); the kiosk
+# editable, so the config's relative paths (models/, wordnet_labels/) resolve inside $APP.
+run env PYTHON="$PYTHON" "$APP/scripts/make_venv.sh" "$VENV" "$APP"
+run "$VENV/bin/python" "$APP/scripts/build_person_head.py" --view-set steady \
+    --out-dir "$APP/models/person_steady" --if-stale
 
 step "3. configuration in $ETC"
 run install -d -m 0755 "$ETC"
@@ -134,9 +161,19 @@ fi
 fi  # steps 1-3
 
 step "4. systemd units"
+run install -d -m 0755 "$UNIT_DIR" "$PAM_DIR"
 for unit in "${UNITS[@]}"; do
-    run install -m 0644 "$SRC/systemd/$unit" "$UNIT_DIR/$unit"
+    if [ -n "$ROOT" ]; then  # the unit names the paths below the prefix
+        echo "+ sed 's#/opt/$NAME#$PREFIX#g; s#/etc/$NAME#$ETC#g' $SRC/systemd/$unit > $UNIT_DIR/$unit"
+        if [ "$DRY" -eq 0 ]; then
+            sed "s#/opt/$NAME#$PREFIX#g; s#/etc/$NAME#$ETC#g" "$SRC/systemd/$unit" > "$UNIT_DIR/$unit"
+            chmod 0644 "$UNIT_DIR/$unit"
+        fi
+    else
+        run install -m 0644 "$SRC/systemd/$unit" "$UNIT_DIR/$unit"
+    fi
 done
+run install -m 0644 "$SRC/systemd/$NAME.pam" "$PAM_DIR/$NAME"
 verify() {
     if command -v systemd-analyze >/dev/null; then
         run systemd-analyze verify "${VERIFY[@]/#/$UNIT_DIR/}"
@@ -175,7 +212,9 @@ fi
 verify
 
 step "6. enable"
-if [ -d /run/systemd/system ]; then
+if [ -n "$ROOT" ]; then
+    echo "installed below $ROOT: nothing enabled (systemctl would start the units in /etc)"
+elif [ -d /run/systemd/system ]; then
     run systemctl daemon-reload
     timers=("$NAME-open.timer" "$NAME-close.timer")
     if [ "$ENABLE" -eq 1 ]; then

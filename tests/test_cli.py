@@ -144,8 +144,33 @@ def test_doctor_display_line_has_no_empty_brackets(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setattr("pathlib.Path.is_dir", lambda self: False if str(self) == "/dev/dri"
                         else os.path.isdir(self))
-    (check,) = check_display()
+    (check,) = check_display(unit=Path("/nonexistent.service"))
+    assert check.status == "WARN"  # a developer's terminal: headless is fine
     assert "nothing is shown" in check.detail and "()" not in check.detail
+
+
+def test_doctor_display_fails_where_a_screen_is_required(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    """Under systemd (NOTIFY_SOCKET), or with the service installed, a kiosk that would show
+    nothing is a FAIL: the service never starts headless. A unit naming a compositor that is
+    not installed is a FAIL naming it."""
+    from kiosk.config import KioskConfig
+    from kiosk.doctor import check_display
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "offscreen")
+    (check,) = check_display(KioskConfig.model_validate({"display": {"require_screen": True}}),
+                             unit=tmp_path / "none.service")
+    assert check.status == "FAIL" and "will not start" in check.detail
+    monkeypatch.setenv("NOTIFY_SOCKET", "/run/systemd/notify")
+    (check,) = check_display(KioskConfig(), unit=tmp_path / "none.service")
+    assert check.status == "FAIL"
+    monkeypatch.delenv("NOTIFY_SOCKET")
+    unit = tmp_path / "roulette-kiosk.service"
+    unit.write_text((ROOT / "systemd" / "roulette-kiosk.service").read_text().replace(
+        "/usr/bin/cage", str(tmp_path / "cage")))
+    sdl, path = check_display(KioskConfig(), unit=unit)
+    assert sdl.status == "FAIL"  # the installed service needs a screen
+    assert path.status == "FAIL" and str(tmp_path / "cage") in path.detail
 
 
 def test_pyproject_license_is_an_spdx_string() -> None:

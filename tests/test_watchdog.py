@@ -141,3 +141,22 @@ def test_watchdog_contract_with_a_loop_that_hangs(notify_socket) -> None:
     gaps = [b - a for a, b in zip(pings, pings[1:], strict=False)]
     assert max(gaps) < 0.4  # never a gap systemd (WatchdogSec=0.4 s) would act on
     assert not [t for t in pings if t > hung_at + 0.02]  # silence once the loop hangs
+
+
+def test_under_the_compositor_ready_hands_the_main_pid_to_the_kiosk() -> None:
+    """The unit's main process is cage, our parent: its WATCHDOG_PID is accepted, and READY=1
+    carries MAINPID so that systemd watches (and restarts with) the loop itself."""
+    name = f"kiosk-test-{uuid.uuid4().hex}"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind("\0" + name)
+    try:
+        env = {"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "20000000",
+               "WATCHDOG_PID": str(os.getppid())}
+        n = Notifier(environ=env)
+        assert n.watchdog_interval_s() == 10.0
+        assert n.ready()
+        assert sock.recv(4096) == f"READY=1\nMAINPID={os.getpid()}".encode()
+        own = Notifier(environ=dict(env, WATCHDOG_PID=str(os.getpid())))
+        assert own.ready() and sock.recv(4096) == b"READY=1"  # already the main process
+    finally:
+        sock.close()

@@ -1,14 +1,28 @@
-"""The display: which SDL video driver works, and the screens it sees."""
+"""The display: which SDL video driver works, the screens it sees, and the service's own path
+(the compositor its unit starts)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+from kiosk.config import KioskConfig
 from kiosk.doctor.base import Check
 
+INSTALLED_UNIT = Path("/etc/systemd/system/roulette-kiosk.service")
 
-def check_display() -> list[Check]:
+
+def check_display(cfg: KioskConfig | None = None, *, unit: Path = INSTALLED_UNIT) -> list[Check]:
+    """FAIL where nothing would be shown and a screen is required: display.require_screen
+    (auto: under systemd), or an installed service, which never runs headless."""
+    from kiosk.app import screen_required
+
+    required = (cfg is not None and screen_required(cfg)) or unit.is_file()
+    return [*_check_sdl(required), *_check_unit_display_path(unit)]
+
+
+def _check_sdl(required: bool) -> list[Check]:
     hints = ", ".join(
         f"{k}={os.environ[k]}" for k in ("SDL_VIDEODRIVER", "DISPLAY", "WAYLAND_DISPLAY")
         if os.environ.get(k)
@@ -32,6 +46,29 @@ def check_display() -> list[Check]:
     screens = ", ".join(f"{w}x{h}" for w, h in sizes) or "none"
     if driver in ("dummy", "offscreen"):
         detail = f" ({hints})" if hints else ""
+        if required:
+            return [Check("FAIL", "display", f"SDL driver {driver}: nothing is shown{detail}, "
+                          "and this kiosk needs a screen (display.require_screen, or the "
+                          "installed service): it will not start")]  # fmt: skip
         return [Check("WARN", "display", f"SDL driver {driver}: nothing is shown{detail}")]
     return [Check("OK", "display", f"SDL driver {driver}, screen(s) {screens}"
                   + (f" ({hints})" if hints else ""))]  # fmt: skip
+
+
+def _check_unit_display_path(unit: Path) -> list[Check]:
+    """The installed unit starts a compositor, which starts Xwayland for SDL's x11 driver:
+    both must be installed, or the service restarts for ever with a black screen."""
+    if not unit.is_file():
+        return []
+    from kiosk.service.unitfile import UnitFile
+
+    argv = UnitFile.read(unit).exec_start()
+    compositor = argv[0]
+    missing = [p for p in (compositor,) if not Path(p).is_file()]
+    if Path(compositor).name == "cage" and shutil.which("Xwayland") is None:
+        missing.append("Xwayland")
+    if missing:
+        return [Check("FAIL", "display", f"{unit} starts {compositor}, but {', '.join(missing)} "
+                      "is not installed (apt-get install cage xwayland)")]  # fmt: skip
+    return [Check("OK", "display", f"service display path: {Path(compositor).name} "
+                  f"({compositor}) with Xwayland, from {unit}")]  # fmt: skip

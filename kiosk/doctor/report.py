@@ -43,7 +43,7 @@ def collect_checks(config_path: Path | None, overrides: list[str] | None = None,
         checks.append(Check("INFO", "config", "the checks below use the built-in defaults"))
 
     checks += _guarded("camera", lambda: check_cameras(cfg))
-    checks += _guarded("display", check_display)
+    checks += _guarded("display", lambda: check_display(cfg))
     checks += _guarded("detector", lambda: check_detector(cfg))
     wnids: list[tuple[str, ...] | None] = [None]
 

@@ -37,6 +37,11 @@ class Notifier:
         self._clock = clock
         self._address = self._parse_address(env.get("NOTIFY_SOCKET", ""))
         self._interval = self._parse_watchdog(env)
+        # The unit starts the compositor (cage), which starts the kiosk: systemd's main process
+        # is then our parent. READY=1 hands the main PID over to the kiosk (NotifyAccess=all),
+        # so that the watchdog and the service's life follow the loop, not the compositor.
+        self._take_main_pid = bool(self._interval) and env.get("WATCHDOG_PID") == str(
+            os.getppid())
         self._last_ping: float | None = None
         self._sock: socket.socket | None = None
         self._warned = False
@@ -58,8 +63,8 @@ class Notifier:
         pid = env.get("WATCHDOG_PID", "")
         if not usec:
             return None
-        if pid and pid != str(os.getpid()):
-            return None  # meant for another process (e.g. our parent)
+        if pid and pid not in (str(os.getpid()), str(os.getppid())):
+            return None  # meant for another process; our parent is the compositor (see below)
         try:
             value = int(usec)
         except ValueError:
@@ -93,7 +98,8 @@ class Notifier:
     def ready(self, status: str | None = None) -> bool:
         """READY=1: start-up finished (first frame shown); systemd's watchdog starts now."""
         self._last_ping = self._clock()
-        msg = "READY=1" + (f"\nSTATUS={status}" if status else "")
+        msg = "READY=1" + (f"\nMAINPID={os.getpid()}" if self._take_main_pid else "")
+        msg += f"\nSTATUS={status}" if status else ""
         return self.send(msg)
 
     def watchdog(self) -> bool:
