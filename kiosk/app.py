@@ -155,6 +155,8 @@ class KioskApp:
                                  on_visitor=calibration.add_visitor if calibration else None)
         if metrics is not None and hasattr(metrics, "watch_first_labels"):
             metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
+        if metrics is not None and hasattr(metrics, "watch_camera"):
+            metrics.watch_camera(getattr(source, "camera_mode", lambda: None))  # cameras only
         # threaded: detection on its own thread, on the freshest frame (kiosk/detect/loop.py),
         # every frame drawn as it is read; unthreaded (tests, benchmarks): detected in step()
         self.detect_loop: DetectionLoop | None = None

@@ -4,8 +4,10 @@ onnxruntime-gpu lists the CUDA and TensorRT providers as "available" on every ma
 with no GPU or no CUDA libraries, and then logs an error (and falls back to CPU) when a session
 asks for them. So before asking, we check ourselves that each GPU provider can really load:
 the NVIDIA driver library answers with at least one device, and the provider's own shared
-library (which links the CUDA runtime, cuBLAS, cuDNN, or TensorRT) loads. Whatever we skip
-comes with one human-readable reason, shown by `kiosk doctor` and logged at start.
+library (which links the CUDA runtime, cuBLAS, cuDNN, or TensorRT) loads, after the CUDA and
+cuDNN of any nvidia-* wheels were preloaded (kiosk/classify/cuda_runtime.py). Whatever we skip
+comes with one human-readable reason (naming each missing library), shown by `kiosk doctor`
+and logged at start.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from kiosk.classify import cuda_runtime
 
 NAMES = {
     "tensorrt": "TensorrtExecutionProvider",
@@ -34,23 +38,6 @@ class ProviderChoice:
 
     providers: tuple[str, ...]  # onnxruntime names, CPU always last
     reason: str  # "" when the first preference is usable
-
-
-def _preload_nvidia_wheels() -> None:
-    """Load CUDA/cuDNN libraries installed as nvidia-* pip wheels, where there are any."""
-    import onnxruntime as ort
-
-    preload = getattr(ort, "preload_dlls", None)
-    if preload is None:
-        return
-    try:
-        import importlib.util
-
-        if importlib.util.find_spec("nvidia") is None:
-            return  # nothing to preload; preload_dlls would only print about it
-        preload()
-    except Exception:  # noqa: BLE001 - best effort; the checks below decide
-        return
 
 
 @functools.lru_cache(maxsize=1)
@@ -81,13 +68,22 @@ def provider_library_loads(kind: str) -> tuple[bool, str]:
     lib = Path(ort.__file__).parent / "capi" / _PROVIDER_LIBS[kind]
     if not lib.exists():
         return False, f"this onnxruntime build has no {lib.name}"
-    _preload_nvidia_wheels()
+    cuda_runtime.preload()  # the nvidia-* wheels' CUDA and cuDNN, before any session
     try:
         ctypes.CDLL(str(lib), mode=getattr(os, "RTLD_LAZY", 1) | ctypes.RTLD_GLOBAL)
     except OSError as exc:
-        missing = str(exc).split(":")[0].strip()
+        first = str(exc).split(":")[0].strip()
+        if kind == "cuda":
+            ok, report = cuda_runtime.runtime_report()
+            if not ok:  # every missing library by name, not only the loader's first
+                return False, report
         what = "CUDA/cuDNN" if kind == "cuda" else "TensorRT/CUDA"
-        return False, f"{what} libraries missing ({missing or exc})"
+        return False, f"{what} libraries missing ({first or exc})"
+    if kind == "cuda":  # cuDNN is only loaded when a session runs: check it now
+        missing = cuda_runtime.missing_libraries(("libcudnn.so.9",),
+                                                 cuda_runtime.wheel_library_dirs())
+        if missing:
+            return False, f"cuDNN missing ({', '.join(missing)})"
     return True, ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.config import KioskConfig
@@ -88,4 +89,30 @@ def check_classifier(cfg: KioskConfig) -> tuple[list[Check], tuple[str, ...] | N
         checks.append(Check("WARN", "provider", detail))
     else:
         checks.append(Check("OK", "provider", provider + (f" ({note})" if note else "")))
+    checks += check_gpu_runtime(cfg)
     return checks, wnids
+
+
+def check_gpu_runtime(
+    cfg: KioskConfig,
+    devices: Callable[[], tuple[int, str]] | None = None,
+    report: Callable[[], tuple[bool, str]] | None = None,
+) -> list[Check]:
+    """Where the config asks for the GPU: the driver, then each CUDA/cuDNN library by name.
+
+    A host with no NVIDIA driver is said to be one, plainly: nothing there is broken.
+    """
+    if not {"cuda", "tensorrt"} & set(cfg.classifier.providers):
+        return []
+    from kiosk.classify import cuda_runtime
+    from kiosk.classify.providers import gpu_device_count
+
+    count, why = (devices or gpu_device_count)()
+    if not count:
+        if "libcuda.so.1 not found" in why:
+            return [Check("INFO", "gpu", "no NVIDIA driver on this host (libcuda.so.1 not "
+                          "found): the classifier runs on the CPU; nothing to install for it")]
+        return [Check("WARN", "gpu", why)]
+    with quiet_stderr():
+        ok, line = (report or cuda_runtime.runtime_report)()
+    return [Check("OK" if ok else "WARN", "gpu", f"{count} CUDA device(s); {line}")]

@@ -32,6 +32,7 @@ _ALLOWED = {
     "classify_p50_ms", "classify_p99_ms", "crops_per_batch", "faces", "provider", "rss_mb",
     "frames", "uptime_s", "errors", "consecutive_failures", "last_error", "failing",
     "first_label_p50_ms", "first_label_p95_ms", "first_label_p99_ms", "totals",
+    "camera", "camera_mode",
 }  # fmt: skip
 
 

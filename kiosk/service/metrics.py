@@ -6,7 +6,11 @@ One line goes to the log every `service.metrics_interval_s`, in logfmt so it gre
     detect_p99_ms=9.0 detect_hz=24.5 classify_p50_ms=35.1 classify_p99_ms=60.2
     first_label_p50_ms=812.0 crops_per_batch=1.6 faces=2
     provider=CUDAExecutionProvider rss_mb=612.3 frames=108000 uptime_s=3600
-    errors=classify:3,detect:0 failing=-
+    errors=classify:3,detect:0 failing=- camera=MJPG_1280x720_29.9fps
+
+`camera` is the camera's pixel format, size and the rate it really delivered over its first
+seconds (`?fps` while measuring, `-` for a file or the demo; the health file has the details
+under `camera_mode`).
 
 `detect_hz` is how often detection ran over the last seconds (it runs beside the picture, at
 whatever rate the CPU allows: a slow host shows a low rate, a fault an error count), and
@@ -38,7 +42,7 @@ WINDOW = 1024  # samples kept per latency window: bounded memory over months of 
 # Snapshot keys the health file and Prometheus carry but the one-line log leaves out, so the
 # line technicians grep stays as documented.
 LOG_LINE_SKIPS = frozenset({"consecutive_failures", "last_error",
-                            "first_label_p95_ms", "first_label_p99_ms", "totals"})
+                            "first_label_p95_ms", "first_label_p99_ms", "totals", "camera_mode"})
 RATE_WINDOW_S = 10.0  # detect_hz counts the detections of the last this many seconds
 
 
@@ -60,6 +64,16 @@ def describe_error(exc: BaseException) -> str:
     if _PIXELS.search(message):
         message = "(message withheld: it may quote image data)"
     return f"{type(exc).__name__}: {message}"[:300]
+
+
+def _camera_text(mode: dict[str, Any] | None) -> str | None:
+    """'MJPG 1280x720 29.9fps' for the log line: format, size, measured rate ('?' until
+    measured); None when the source is not a camera."""
+    if not mode:
+        return None
+    rate = mode.get("measured_fps")
+    return (f"{mode.get('format') or '?'} {mode.get('width')}x{mode.get('height')} "
+            f"{rate if rate is not None else '?'}fps")
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -110,6 +124,7 @@ class Metrics:
         self._classify_total_s = 0.0
         self._crops_total = 0
         self._first_labels: Callable[[], Iterable[float]] | None = None
+        self._camera_mode: Callable[[], dict[str, Any] | None] | None = None
         self._errors: dict[str, int] = {}
         self._streak: dict[str, int] = {}
         self._last_error: dict[str, str] = {}
@@ -150,6 +165,11 @@ class Metrics:
         """Where the recent first-label latencies (seconds from a face's first sighting to its
         label) are read at each snapshot: the pipeline keeps that window itself."""
         self._first_labels = window
+
+    def watch_camera(self, mode: Callable[[], dict[str, Any] | None]) -> None:
+        """Where the camera's negotiated format, size and measured rate are read at each
+        snapshot (FrameSource.camera_mode; None for files and the demo)."""
+        self._camera_mode = mode
 
     def set_faces(self, n: int) -> None:
         self._faces = n
@@ -245,6 +265,7 @@ class Metrics:
                 "crops": self._crops_total,
             }
         first_s = self._first_label_window()
+        camera_mode = self._camera()
         return {
             "fps": fps,
             "frame_p50_ms": _pct(frame_s, 50),
@@ -266,11 +287,22 @@ class Metrics:
             "consecutive_failures": streaks,
             "last_error": last_error,
             "failing": failing,
+            "camera": _camera_text(camera_mode),
             # below: for the health file and Prometheus, not the log line (LOG_LINE_SKIPS)
             "first_label_p95_ms": _pct(first_s, 95),
             "first_label_p99_ms": _pct(first_s, 99),
             "totals": totals,
+            "camera_mode": camera_mode,
         }
+
+    def _camera(self) -> dict[str, Any] | None:
+        if self._camera_mode is None:
+            return None
+        try:
+            mode = self._camera_mode()
+        except Exception:  # metrics must never break the loop
+            return None
+        return dict(mode) if mode else None
 
     def _first_label_window(self) -> list[float]:
         if self._first_labels is None:

@@ -127,6 +127,14 @@ class _HealthCollector:
         if rss_mb is not None:
             yield from gauge("resident_memory_bytes", "Resident memory of the kiosk process.",
                              round(rss_mb * 1024 * 1024))
+        camera = doc.get("camera_mode")
+        if isinstance(camera, dict):
+            yield from gauge("camera_frames_per_second", "The rate the camera really delivered "
+                             "over its first seconds (measured, not the driver's figure).",
+                             camera.get("measured_fps"))
+            yield InfoMetricFamily(PREFIX + "camera", "The camera's pixel format and size.",
+                                   value={"format": str(camera.get("format") or "?"),
+                                          "size": f"{camera.get('width')}x{camera.get('height')}"})
         provider = doc.get("provider")
         if isinstance(provider, str) and provider not in ("", "-"):
             yield InfoMetricFamily(PREFIX + "provider", "The model's onnxruntime execution "

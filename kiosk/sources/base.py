@@ -72,6 +72,10 @@ class FrameSource(abc.ABC):
         """False while a live source is disconnected."""
         return True
 
+    def camera_mode(self) -> dict[str, object] | None:
+        """A camera's negotiated format, size and measured rate (None for other sources)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - most sources hold nothing to release
         """Release the device or file."""
 
