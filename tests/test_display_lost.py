@@ -51,12 +51,18 @@ def _run_until_drawn(tmp_path: Path, video: Path, env: dict[str, str]) -> subpro
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
 
 
-def test_x_server_killed_mid_run_gives_one_line_and_exit_1(tmp_path: Path,
-                                                           astronaut_video: Path) -> None:
+@pytest.mark.parametrize("how", ["server killed", "injected"])
+def test_display_lost_mid_run_gives_one_line_and_exit_1(tmp_path: Path, astronaut_video: Path,
+                                                        how: str) -> None:
+    """`server killed`: Xvfb gets SIGTERM; `injected`: KIOSK_FAULTS=display_gone cuts the
+    kiosk's X connection under Xlib (kiosk/service/faults.py), the same error seen from the
+    kiosk's side, for runs that cannot kill their X server."""
     number = _free_display()
     xvfb = _start_xvfb(number)
     env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "NOTIFY_SOCKET")}
     env.update(DISPLAY=f":{number}", SDL_AUDIODRIVER="dummy", HOME=str(tmp_path))
+    if how == "injected":
+        env["KIOSK_FAULTS"] = "display_gone@4"
     kiosk = _run_until_drawn(tmp_path, astronaut_video, env)
     lines: list[str] = []
     try:
@@ -70,9 +76,10 @@ def test_x_server_killed_mid_run_gives_one_line_and_exit_1(tmp_path: Path,
                 break
         assert any("first frame drawn" in x and "(x11)" in x for x in lines), "".join(lines)
         time.sleep(1.0)  # the detection, reader and model threads are all at work
-        os.kill(xvfb.pid, signal.SIGTERM)
-        xvfb.wait(timeout=10)
-        rest = kiosk.communicate(timeout=30)[1]
+        if how == "server killed":
+            os.kill(xvfb.pid, signal.SIGTERM)
+            xvfb.wait(timeout=10)
+        rest = kiosk.communicate(timeout=60)[1]
     finally:
         if kiosk.poll() is None:
             kiosk.kill()

@@ -11,7 +11,8 @@ that reads one health document); it opens no socket and starts no thread for tha
 `write_to_textfile` is not used: it creates the file with the process umask, 0600 under the
 unit's `UMask=0077`, which node_exporter (another user) could not read; `replace_file` writes
 it atomically with mode 0644 instead. Only numbers and three kinds of label go out: the
-execution provider's name, component names (source, detect, classify, render, calibration) and quantiles.
+execution provider's name, component names (source, detect, classify, render, calibration)
+and quantiles.
 
 On a clean stop the file is rewritten once with `roulette_kiosk_up 0`, so a kiosk closed for
 the night reads as down rather than vanishing; a crashed or hung one leaves a file whose
