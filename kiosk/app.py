@@ -24,6 +24,8 @@ from kiosk.detect.loop import DetectionLoop
 from kiosk.pacing import DrawPacer
 from kiosk.pipeline import Pipeline
 from kiosk.scene import FrameView
+from kiosk.service.display_lost import watch_display
+from kiosk.service.outage import Outage
 from kiosk.sources.base import FrameSource, mirror_for
 from kiosk.sources.reader import FrameReader
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     import pygame
 
     from kiosk.classify.labeller import Labeller
+    from kiosk.service.faults import Faults
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +127,8 @@ class KioskApp:
                  threaded_source: bool = True, detector: FaceDetector | None = None,
                  notifier: Any = None, metrics: Any = None, health: Any = None,
                  capture: Any = None, provider: str = "", vocabulary: str = "",
-                 calibration: Any = None, require_screen: bool = False) -> None:
+                 calibration: Any = None, faults: Faults | None = None,
+                 require_screen: bool = False) -> None:
         import pygame
 
         from kiosk.render.renderer import Renderer
@@ -142,14 +146,25 @@ class KioskApp:
         self.provider = provider
         self.vocabulary = vocabulary
         self.detector = detector or FaceDetector.from_config(config)
+        self._failing: set[str] = set()
+        # fault injection (kiosk/service/faults.py): only when a test, the soak or
+        # $KIOSK_FAULTS asks; otherwise nothing below is wrapped
+        if faults is None and os.environ.get("KIOSK_FAULTS"):
+            from kiosk.service.faults import Faults
+
+            faults = Faults.from_environ()
+        self.faults = faults
+        inject = faults.wrap if faults is not None else lambda _component, fn: fn
+        source = faults.source(source) if faults is not None else source
         on_cpu = provider in ("", "CPUExecutionProvider")
         self.pacer = DrawPacer(config.display.target_fps)
         self.calibration = calibration  # the room's statistics (kiosk/classify/calibration.py)
         self._calibration_saved_at = time.monotonic()
         self._calibration_saver: threading.Thread | None = None
-        self.worker = kiosk_worker(config, labeller.look, on_cpu=on_cpu,
+        self.worker = kiosk_worker(config, inject("classify", labeller.look), on_cpu=on_cpu,
                                    on_batch=self._on_batch, on_results=self.pacer.label_news)
-        self.pipeline = Pipeline(config, self.detector.detect, self.worker, labeller,
+        self.pipeline = Pipeline(config, inject("detect", self.detector.detect), self.worker,
+                                 labeller,
                                  on_error=self._on_error, on_success=self._on_success,
                                  search_paused=getattr(self.detector, "search_paused", None),
                                  on_visitor=calibration.add_visitor if calibration else None)
@@ -165,10 +180,22 @@ class KioskApp:
                 self.pipeline.analyse, skip=lambda analysis: getattr(analysis, "held", False))
             self.pipeline.detect_inline = False
         self.reader = FrameReader(source, threaded=threaded_source, on_frame=self.pacer.news,
-                                  submit=self.detect_loop.submit if self.detect_loop else None)
+                                  submit=self.detect_loop.submit if self.detect_loop else None,
+                                  on_error=lambda exc: self._on_error("source", exc),
+                                  on_success=lambda: self._on_success("source"))
+        self._source_outage = Outage("source", self._on_error, self._on_success,
+                                     grace_s=config.camera.read_timeout_s)
         self.renderer_mirror = mirror_for(config.display.mirror, source)
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})
-        self.renderer = Renderer(self.surface.get_size(), display, config.texts)
+        self.renderer = Renderer(self.surface.get_size(), display, config.texts,
+                                 on_fault=lambda exc: self._on_error("render", exc))
+        self.renderer._draw = inject("render", self.renderer._draw)  # type: ignore[method-assign]
+        self._save_calibration_file = inject("calibration",
+                                             calibration.save if calibration else lambda: False)
+        self._render_failures_in_row = 0
+        watch_display(pygame.display.get_driver())  # an X server lost later: one line, exit 1
+        if faults is not None:
+            faults.start()
         self._pygame = pygame
         self._last_view: FrameView | None = None
         self._last_classify_ms: float | None = None
@@ -177,12 +204,17 @@ class KioskApp:
 
     # -- hooks the pipeline and worker call -------------------------------------------
     def _on_error(self, component: str, exc: BaseException) -> None:
+        """Every component's failures land here (and in Metrics: health, Prometheus)."""
         if self.metrics is not None:
             self.metrics.record_error(component, exc)
+        elif component not in self._failing:  # no metrics (tests, tools): once a streak
+            self._failing.add(component)
+            log.warning("%s failed (the display goes on)", component, exc_info=exc)
 
     def _on_success(self, component: str) -> None:
         if self.metrics is not None:
             self.metrics.record_success(component)
+        self._failing.discard(component)
 
     def _on_batch(self, seconds: float, crops: int, error: BaseException | None) -> None:
         self._last_classify_ms = seconds * 1000.0
@@ -196,10 +228,15 @@ class KioskApp:
 
     # -- the loop ---------------------------------------------------------------------
     def _camera_available(self) -> bool:
+        """False while the source is gone, or (a camera, or any source read on its own thread)
+        has delivered nothing for camera.read_timeout_s: a driver hung in read() included."""
         if not self.reader.available:
             return False
+        since = self.reader.seconds_since_frame()
         if self.reader.source.live:
-            return self.reader.seconds_since_frame() <= self.config.camera.read_timeout_s
+            return since <= self.config.camera.read_timeout_s
+        if self.detect_loop is not None:  # a file: once it has started
+            return since == float("inf") or since <= self.config.camera.read_timeout_s
         return True
 
     def _debug_info(self) -> dict[str, str]:
@@ -238,18 +275,26 @@ class KioskApp:
         if self.detect_loop is not None:
             self.detect_loop.ensure_running()
             detected = self.detect_loop.take()
-        view = self.pipeline.step(frame, camera_available=self._camera_available(),
+        available = self._camera_available()
+        self._source_outage.update(available, f"no frames from {self.reader.source.name}")
+        view = self.pipeline.step(frame, camera_available=available,
                                   notice=self.notice, detected=detected)
         if view.mode == "live" and view.frame is None and self._last_view is not None:
             view = self._last_view  # nothing new from the camera yet: keep the last screen
         if self.renderer.debug_enabled:
             view = FrameView(view.frame, view.faces, view.scene_label, view.mode, view.notice,
                              self._debug_info())
-        try:
-            self.renderer.draw(self.surface, view)
+        try:  # the renderer counts its own faults (on_fault) and draws black
+            drawn = self.renderer.draw(self.surface, view)
         except Exception as exc:  # a drawing bug must not blank the installation
-            log.exception("drawing failed")
             self._on_error("render", exc)
+            drawn = False
+        if drawn:
+            if self._render_failures_in_row:
+                self._on_success("render")
+            self._render_failures_in_row = 0
+        else:
+            self._render_failures_in_row += 1
         self._last_view = view
         return view
 
@@ -301,7 +346,7 @@ class KioskApp:
                 self.notifier.status(f"running: {self.reader.source.name}")
                 announced = True
             if self.notifier is not None:
-                self.notifier.watchdog()
+                self._feed_watchdog()
             if self.metrics is not None:
                 self.metrics.record_frame(frame_time)
                 if self.pipeline.timings.detect_s is not None:
@@ -319,6 +364,16 @@ class KioskApp:
         stats.quit_by_key = not self._running
         return stats
 
+    def _feed_watchdog(self) -> None:
+        """Ping systemd's watchdog, unless the screen has been black (every draw failing) for
+        service.watchdog_render_failures frames: then systemd restarts the kiosk."""
+        limit = self.config.service.watchdog_render_failures
+        if self._render_failures_in_row < limit:
+            self.notifier.watchdog()
+        elif self._render_failures_in_row == limit:
+            log.error("drawing failed %d frames in a row: watchdog pings stop, so systemd "
+                      "restarts the kiosk", limit)
+
     def _maybe_save_calibration(self, now: float) -> None:
         """Every calibration.save_interval_s, on a thread of its own (a write and an fsync
         must never hold the display); the file appears only from 20 visitors on."""
@@ -334,17 +389,23 @@ class KioskApp:
         self._calibration_saver.start()
 
     def _save_calibration(self) -> None:
+        if self.calibration is None:
+            return
         try:
-            if self.calibration is not None and self.calibration.save():
+            if self._save_calibration_file():
                 log.info("calibration saved: %d visitors", self.calibration.count)
-        except OSError as exc:
-            log.warning("calibration not saved: %s", exc)
+        except OSError as exc:  # a read-only or full state folder: counted, retried later
+            self._on_error("calibration", exc)
+        else:
+            self._on_success("calibration")
 
     def screenshot(self) -> np.ndarray:
         """The screen as RGB (H, W, 3), read back from the real pygame surface."""
         return np.ascontiguousarray(self._pygame.surfarray.array3d(self.surface).swapaxes(0, 1))
 
     def close(self) -> None:
+        if self.faults is not None:
+            self.faults.close()
         if self.notifier is not None:
             self.notifier.stopping()
         if self.health is not None:

@@ -390,7 +390,18 @@ class ServiceConfig(_Strict):
         "(systemd/README.md). null: off."
     )
     failure_alert_count: Annotated[int, Field(ge=1)] = Field(
-        5, description="Consecutive worker failures that count as a problem for doctor."
+        5, description="Consecutive failures of one component (source, detect, classify, "
+        "render, calibration) after which it is reported failing (health file, Prometheus, "
+        "doctor)."
+    )
+    failing_after_s: Annotated[float, Field(gt=0)] = Field(
+        10.0, description="A component that keeps failing, without one success, for this long "
+        "is reported failing, however slowly its failures come (a camera gone, a calibration "
+        "save once a minute)."
+    )
+    watchdog_render_failures: Annotated[int, Field(ge=1)] = Field(
+        90, description="Frames in a row that fail to draw (a black screen) after which the "
+        "kiosk stops its systemd watchdog pings, so systemd restarts it (WatchdogSec later)."
     )
     deny_network: bool = Field(
         True, description="Deny the kiosk process internet sockets (seccomp), native libraries "

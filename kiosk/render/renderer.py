@@ -52,7 +52,9 @@ class Renderer:
     `size` is the expected output size; `draw` lays out for the surface it is given, so a
     resized window simply re-lays out. `fit` is "contain" (letterbox, the default) or
     "cover" (fill the screen, cropping). Set `strict = True` to let drawing errors raise
-    (tests); otherwise an error is logged and the frame is drawn black, so the kiosk runs on.
+    (tests); otherwise an error is logged, handed to `on_fault` (the app counts it in the
+    metrics: a black screen must not look healthy) and the frame is drawn black, so the kiosk
+    runs on. `draw` says whether the frame was drawn.
     """
 
     strict = False
@@ -66,12 +68,14 @@ class Renderer:
         fit: Fit = "contain",
         clock: Callable[[], float] = time.monotonic,
         use_opencv: bool = True,
+        on_fault: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.size = (max(1, int(size[0])), max(1, int(size[1])))
         self.display = display
         self.texts = texts
         self.fit: Fit = fit
         self._clock = clock
+        self._on_fault = on_fault
         self._debug = bool(display.debug_overlay)
         self._topk = bool(display.show_topk)
         self._painter = FramePainter(use_opencv=use_opencv)
@@ -120,18 +124,23 @@ class Renderer:
         return self._topk
 
     # ----------------------------------------------------------------- drawing
-    def draw(self, surface: pygame.Surface, view: FrameView) -> None:
-        """Draw the whole screen for `view` onto `surface`."""
+    def draw(self, surface: pygame.Surface, view: FrameView) -> bool:
+        """Draw the whole screen for `view` onto `surface`; False if it failed (drawn black)."""
         try:
             self._draw(surface, view)
-        except Exception:
+            return True
+        except Exception as exc:
             if self.strict:
                 raise
-            now = time.monotonic()
-            if now - self._last_error_log >= _ERROR_LOG_INTERVAL_S:
-                self._last_error_log = now
-                log.exception("render failed; drawing a black frame")
+            if self._on_fault is not None:  # the metrics log it, without flooding
+                self._on_fault(exc)
+            else:
+                now = time.monotonic()
+                if now - self._last_error_log >= _ERROR_LOG_INTERVAL_S:
+                    self._last_error_log = now
+                    log.exception("render failed; drawing a black frame")
             surface.fill((0, 0, 0))
+            return False
 
     def _draw(self, surface: pygame.Surface, view: FrameView) -> None:
         theme = self._prepare(surface)

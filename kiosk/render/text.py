@@ -7,6 +7,7 @@ bounded LRU, so steady labels cost a dictionary lookup per frame, not a font ren
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Callable
@@ -47,7 +48,15 @@ class FontBook:
         if not pygame.font.get_init():
             pygame.font.init()
         self.font_path = self._usable(font_path)
-        self._fonts: dict[int, pygame.font.Font] = {}
+        # the font file read once: a pygame Font opened from a path holds a file descriptor
+        # as long as it lives, one per size, and sizes follow the faces (a soak saw the
+        # kiosk's descriptors grow with each new size); from memory it holds none
+        default = Path(pygame.__file__).parent / pygame.font.get_default_font()
+        try:
+            self._data: bytes | None = (self.font_path or default).read_bytes()
+        except OSError:
+            self._data = None
+        self._fonts: LRU[pygame.font.Font] = LRU(64)
         ref = self._load(self._REFERENCE)
         self._px_per_size = max(0.1, ref.get_linesize() / self._REFERENCE)
 
@@ -67,16 +76,15 @@ class FontBook:
         return path
 
     def _load(self, size: int) -> pygame.font.Font:
+        if self._data is not None:
+            return pygame.font.Font(io.BytesIO(self._data), size)
         return pygame.font.Font(str(self.font_path) if self.font_path else None, size)
 
     def font(self, px: int) -> pygame.font.Font:
         """A font whose line height is about `px` pixels."""
         px = max(4, int(px))
-        font = self._fonts.get(px)
-        if font is None:
-            font = self._load(max(1, round(px / self._px_per_size)))
-            self._fonts[px] = font
-        return font
+        return self._fonts.get_or_make(
+            px, lambda: self._load(max(1, round(px / self._px_per_size))))
 
 
 class TextCache:

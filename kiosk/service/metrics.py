@@ -20,6 +20,12 @@ from a fault.
 Failures are logged here too, without flooding the journal at frame rate: the first failure
 of a streak (with its traceback), the streak reaching `failure_alert_count` (ERROR), every
 further power of two, and the recovery.
+
+Every component that can fail reports here, and only here: source, detect, classify, label,
+render, calibration. A component is *failing* (health file, Prometheus, doctor) once its
+streak reaches `failure_alert_count`, or once it has kept failing, without one success, for
+`failing_after_s`: a save tried once a minute, or a camera gone, is failing after that long
+even though its count grows slowly.
 """
 
 from __future__ import annotations
@@ -96,13 +102,16 @@ class Metrics:
         window: int = WINDOW,
         clock: Callable[[], float] = time.monotonic,
         logger: logging.Logger | None = None,
+        failing_after_s: float = 10.0,
     ) -> None:
         """`Metrics(config.service)` or `Metrics(interval_s, failure_alert_count)`."""
         if hasattr(interval_s, "metrics_interval_s"):  # a ServiceConfig
             failure_alert_count = interval_s.failure_alert_count
+            failing_after_s = getattr(interval_s, "failing_after_s", failing_after_s)
             interval_s = interval_s.metrics_interval_s
         self.interval_s = float(interval_s)
         self.failure_alert_count = failure_alert_count
+        self.failing_after_s = float(failing_after_s)
         self._clock = clock
         self._log = logger or log
         self._start = clock()
@@ -128,6 +137,8 @@ class Metrics:
         self._errors: dict[str, int] = {}
         self._streak: dict[str, int] = {}
         self._last_error: dict[str, str] = {}
+        # (first, last) failure of the current streak: how long a component has been failing
+        self._streak_span: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -178,11 +189,14 @@ class Metrics:
         self._provider = name
 
     def record_error(self, component: str, exc: BaseException) -> None:
-        """A failure in `component` (e.g. "camera", "detect", "classify"); logged, counted."""
+        """A failure in `component` (e.g. "source", "detect", "classify"); logged, counted."""
+        now = self._clock()
         with self._lock:
             self._errors[component] = self._errors.get(component, 0) + 1
             streak = self._streak.get(component, 0) + 1
             self._streak[component] = streak
+            first = self._streak_span[component][0] if streak > 1 else now
+            self._streak_span[component] = (first, now)
             self._last_error[component] = describe_error(exc)
         if streak == 1:
             # the stack without the exception's own text, which describe_error vetted
@@ -209,6 +223,7 @@ class Metrics:
             streak = self._streak.get(component, 0)
             if streak:
                 self._streak[component] = 0
+                self._streak_span.pop(component, None)
         if streak:
             self._log.info("%s recovered after %d consecutive failures", component, streak)
 
@@ -216,9 +231,20 @@ class Metrics:
         return self._streak.get(component, 0)
 
     def failing(self) -> list[str]:
-        """Components whose current failure streak reached `failure_alert_count`."""
+        """Components whose current failure streak reached `failure_alert_count`, or that have
+        kept failing, without a success, for `failing_after_s` (first to last failure)."""
         with self._lock:
-            return sorted(c for c, n in self._streak.items() if n >= self.failure_alert_count)
+            return sorted(
+                c for c, n in self._streak.items()
+                if n >= self.failure_alert_count or (
+                    n > 1 and c in self._streak_span
+                    and self._streak_span[c][1] - self._streak_span[c][0] >= self.failing_after_s))
+
+    def failing_for_s(self, component: str) -> float:
+        """Seconds since the first failure of `component`'s current streak (0: none)."""
+        with self._lock:
+            span = self._streak_span.get(component)
+        return self._clock() - span[0] if span is not None else 0.0
 
     # -- read out --------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ that reads one health document); it opens no socket and starts no thread for tha
 `write_to_textfile` is not used: it creates the file with the process umask, 0600 under the
 unit's `UMask=0077`, which node_exporter (another user) could not read; `replace_file` writes
 it atomically with mode 0644 instead. Only numbers and three kinds of label go out: the
-execution provider's name, component names (camera, detect, classify, render) and quantiles.
+execution provider's name, component names (source, detect, classify, render, calibration)
+and quantiles.
 
 On a clean stop the file is rewritten once with `roulette_kiosk_up 0`, so a kiosk closed for
 the night reads as down rather than vanishing; a crashed or hung one leaves a file whose
@@ -89,6 +90,9 @@ class _HealthCollector:
 
         yield from gauge("up", "1 while the kiosk runs; 0 once it stopped cleanly.",
                          1 if self.up else 0)
+        yield from gauge("healthy", "1 while no component is failing (the health file's "
+                         "status ok); 0 while one is: see roulette_kiosk_failing.",
+                         0 if doc.get("failing") else 1)
         yield from gauge("last_update_timestamp_seconds",
                          "Unix time this file was written (a stale value: crashed or hung).",
                          doc.get("timestamp"))
@@ -151,7 +155,8 @@ class _HealthCollector:
                                        "The current failure streak, by component.",
                                        labels=["component"])
             alert = GaugeMetricFamily(PREFIX + "failing", "1 while a component's streak "
-                                      "reached service.failure_alert_count.",
+                                      "reached service.failure_alert_count, or it has kept "
+                                      "failing for service.failing_after_s.",
                                       labels=["component"])
             for component in components:
                 total.add_metric([component], float(errors.get(component, 0)))

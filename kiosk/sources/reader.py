@@ -28,7 +28,9 @@ class FrameReader:
     def __init__(self, source: FrameSource, *, threaded: bool = True,
                  analyse: Callable[[Frame], object] | None = None,
                  on_frame: Callable[[], None] | None = None,
-                 submit: Callable[[Frame], None] | None = None) -> None:
+                 submit: Callable[[Frame], None] | None = None,
+                 on_error: Callable[[BaseException], None] | None = None,
+                 on_success: Callable[[], None] | None = None) -> None:
         self.source = source
         self._threaded = threaded
         self._analyse = analyse
@@ -40,6 +42,11 @@ class FrameReader:
         self._last_frame_at: float | None = None
         self.errors = 0
         self.bad_frames = 0
+        # read faults and corrupt frames go to the metrics ("source"), which log them without
+        # flooding; a good frame after them ends the streak
+        self._on_error = on_error
+        self._on_success = on_success
+        self._failed = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if threaded:
@@ -49,17 +56,23 @@ class FrameReader:
     def _read_once(self) -> Frame | None:
         try:
             raw = self.source.read()
-        except Exception:  # a driver or decoder fault must not end the kiosk
+        except Exception as exc:  # a driver or decoder fault must not end the kiosk
             self.errors += 1
-            log.exception("reading from %s failed", self.source.name)
+            self._fail(exc, "reading from %s failed")
             return None
         if raw is None:
             return None
         image = validate_image(raw)
         if image is None:
             self.bad_frames += 1
-            log.warning("dropped a corrupt frame from %s", self.source.name)
+            shape = getattr(raw, "shape", None)
+            self._fail(ValueError(f"corrupt frame dropped (shape {shape})"),
+                       "dropped a corrupt frame from %s")
             return None
+        if self._failed:
+            self._failed = False
+            if self._on_success is not None:
+                self._on_success()
         self._index += 1
         now = time.monotonic()
         frame = Frame(self._index, image, now)
@@ -71,6 +84,13 @@ class FrameReader:
         if self._submit is not None:
             self._submit(frame)
         return frame
+
+    def _fail(self, exc: BaseException, message: str) -> None:
+        self._failed = True
+        if self._on_error is not None:
+            self._on_error(exc)
+        else:
+            log.warning(message, self.source.name, exc_info=exc)
 
     def _run(self) -> None:
         interval = 1.0 / max(1.0, self.source.fps)
