@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -126,24 +127,39 @@ def test_failure_streaks_logged_without_flooding(caplog: pytest.LogCaptureFixtur
 
 
 def test_metrics_are_thread_safe() -> None:
+    """The display thread, the detection thread and the workers record at once: no update may
+    be lost. Four threads hammer the counters while snapshots are taken, the interpreter
+    switching threads every microsecond, and every total must add up exactly. With
+    `Metrics._lock` replaced by a no-op (contextlib.nullcontext) this fails: `self._frames += 1`
+    and the error counts lose updates (issue 29's note has the run)."""
     m = Metrics(window=128)
-    stop = threading.Event()
+    n = 20_000
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
 
-    def worker() -> None:
-        while not stop.is_set():
-            m.record_classification(0.01, 2)
-            m.record_error("classify", RuntimeError("x"))
-            m.record_success("classify")
-
-    t = threading.Thread(target=worker)
-    t.start()
-    try:
-        for _ in range(300):
+    def frames() -> None:
+        for _ in range(n):
             m.record_frame(0.01)
+
+    def errors() -> None:
+        for _ in range(n):
+            m.record_error("classify", RuntimeError("x"))
+            m.record_detection(0.005)
+
+    threads = [threading.Thread(target=fn) for fn in (frames, frames, errors, errors)]
+    try:
+        for t in threads:
+            t.start()
+        while any(t.is_alive() for t in threads):
             m.snapshot()
     finally:
-        stop.set()
-        t.join()
+        for t in threads:
+            t.join()
+        sys.setswitchinterval(previous)
+    snap = m.snapshot()
+    counts = (snap["frames"], snap["totals"]["detections"], snap["errors"]["classify"],
+              snap["consecutive_failures"]["classify"])
+    assert counts == (2 * n,) * 4, f"lost updates: {counts} of {2 * n} each"
 
 
 # -- health file -----------------------------------------------------------------------------
