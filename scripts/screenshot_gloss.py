@@ -161,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     pygame.display.quit()
     for tid, box, band in renderer.last_bands:
         print(f"face {tid} box={tuple(box)} band={tuple(band)}")
-    print(f"wrote {args.out} ({'xwd from ' + os.environ['DISPLAY'] if x11 else 'headless'})")
+    how = f"read back from X server {os.environ['DISPLAY']}" if x11 else "headless"
+    print(f"wrote {args.out} ({how})")
     return 0
 
 
