@@ -18,6 +18,7 @@ import numpy as np
 from kiosk.classify.labeller import Labeller
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
+from kiosk.labels.gloss import band_gloss
 from kiosk.scene import Box, FaceView, FrameView, Label
 from kiosk.sources.files import read_image_bounded
 
@@ -100,6 +101,8 @@ def _label_json(label: Label | None) -> dict[str, Any] | None:
         "wnid": label.wnid,
         "label": label.name,
         "probability": round(float(label.probability), 6),
+        "gloss": label.gloss,
+        "gloss_band": band_gloss(label.gloss),
         "breadcrumb": list(label.breadcrumb),
         "topk": [[name, round(float(p), 6)] for name, p in label.topk],
     }

@@ -96,7 +96,8 @@ Text (default): one label and breadcrumb per face, or the scene's.
 --json: exactly one JSON object on stdout, nothing else (logs go to stderr):
   {"image": PATH, "width": W, "height": H,
    "faces": [{"box": [x, y, w, h], "score": F, "wnid": "n...", "label": NAME,
-              "probability": F, "breadcrumb": [NAME, ...], "topk": [[NAME, F], ...]}],
+              "probability": F, "gloss": TEXT, "gloss_band": TEXT, "breadcrumb": [NAME, ...],
+              "topk": [[NAME, F], ...]}],
    "scene": null, or the same fields without box and score when no face was found}
 Boxes are in the file's own pixels. Images over 16 megapixels are scaled down for the work
 (a JPEG of any size is decoded reduced; another format over 64 megapixels is refused).

@@ -80,6 +80,17 @@ class DisplayConfig(_Strict):
         "(at most twice this rate); with nothing new the screen is redrawn at 2/3 of it.",
     )
     show_topk: bool = Field(False, description="Show the top-k panel with scores and the gloss.")
+    gloss: bool = Field(
+        True,
+        description="Show the label's WordNet gloss on its band, under the label, cut to a "
+        "two-second read (64 characters, at a clause boundary), while at most gloss_max_faces "
+        "faces are labelled and where the band with it has a clear place.",
+    )
+    gloss_max_faces: Annotated[int, Field(ge=0, le=32)] = Field(
+        4,
+        description="Most faces on screen for which bands carry the gloss; with more it drops "
+        "out, before the bands turn compact (more than 4 faces).",
+    )
     topk: Annotated[int, Field(ge=1, le=10)] = Field(5, description="Rows in the top-k panel.")
     debug_overlay: bool = Field(False, description="Start with the debug overlay on (key D).")
     font_path: Path | None = Field(None, description="TTF font; default: pygame's bundled font.")

@@ -86,6 +86,7 @@ def test_classify_json_is_one_object_with_the_face_box(tmp_path: Path,
     assert abs(x + w - ASTRONAUT_FACE[2]) < 15 and abs(y + h - ASTRONAUT_FACE[3]) < 15
     assert 0.5 < face["score"] <= 1.0 and face["wnid"].startswith("n")
     assert face["breadcrumb"][-1] == face["label"] and face["topk"][0][0] == face["label"]
+    assert face["gloss"] and 0 < len(face["gloss_band"]) <= 64  # issue 30
     assert out.is_file() and f"wrote {out}" in proc.stderr
     for chatter in ("INFO: [", "InitGoogle", "Sparsity tensors"):  # native, from the detectors
         assert chatter not in proc.stderr, proc.stderr
@@ -100,6 +101,7 @@ def test_classify_json_labels_the_scene_when_there_is_no_face(tmp_path: Path,
     result = json.loads(proc.stdout)
     assert result["faces"] == [] and result["scene"]["label"]
     assert "box" not in result["scene"] and result["scene"]["breadcrumb"][0].startswith("person")
+    assert result["scene"]["gloss"] and len(result["scene"]["gloss_band"]) <= 64
 
 
 def _peak_rss_mb(code: str) -> tuple[float, str]:

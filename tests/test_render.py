@@ -511,3 +511,68 @@ def test_each_label_touches_its_own_face_and_covers_no_other(surface) -> None:
             (ax, ay), (bx, by) = leader_line(box, band)
             mid = got[(ay + by) // 2, (ax + bx) // 2]
             assert mid[1] > 200 and mid[0] < 80, f"face {tid}: band neither touches nor joined"
+
+
+GAMBIST = Label("n10123844", "gambist", 0.3,
+                (PERSON, "musician, instrumentalist, player", "gambist"),
+                gloss="a musician who plays the viola da gamba")
+
+
+def _band_height(r: Renderer, surface: pygame.Surface, view: FrameView) -> int:
+    r.draw(surface, view)
+    (band,) = kinds(r, "band")
+    return band.height
+
+
+def test_gloss_on_the_band_by_default_and_off_by_config(astro, surface) -> None:
+    """Issue 30: the gloss shows under the label, above the breadcrumb, unless
+    display.gloss is false; the scene's band has it too."""
+    view = FrameView(astro, faces=(FaceView(1, FACE, GAMBIST),))
+    on, off = make(), make(DisplayConfig(gloss=False))
+    h_on, h_off = _band_height(on, surface, view), _band_height(off, surface, view)
+    save(surface, "gloss_off")
+    theme = on._theme
+    assert h_on - h_off >= theme.gloss_px  # one line of gloss
+    on.draw(surface, view)
+    save(surface, "gloss_on")
+    (band,) = kinds(on, "band")
+    soft = pixels(surface)[band.top:band.bottom, band.left:band.right]
+    rows = np.nonzero((np.abs(soft.astype(int) - theme.soft).sum(axis=2) < 60).any(axis=1))[0]
+    assert rows.size  # the gloss is drawn in the soft colour, between label and breadcrumb
+    assert theme.label_px < rows.min() < rows.max() < band.height - theme.crumb_px
+    on.draw(surface, FrameView(astro, scene_label=GAMBIST))
+    off.draw(surface, FrameView(astro, scene_label=GAMBIST))
+    assert kinds(on, "scene")[0].height > kinds(off, "scene")[0].height
+
+
+def test_gloss_drops_out_in_a_crowd_before_the_breadcrumb_shortens(surface) -> None:
+    """More faces than gloss_max_faces: no gloss, full bands; past the crowd: compact."""
+    frame = np.zeros((1080, 1920, 3), np.uint8)
+    faces = tuple(FaceView(i + 1, Box(60 + 300 * i, 60, 160 + 300 * i, 170), GAMBIST)
+                  for i in range(6))
+    alone = make(DisplayConfig(mirror=False))
+    h_gloss = _band_height(alone, surface, FrameView(frame, faces=faces[:1]))
+    few = make(DisplayConfig(mirror=False, gloss_max_faces=1))
+    few.draw(surface, FrameView(frame, faces=faces[:2]))
+    (h_plain,) = {b.height for b in kinds(few, "band")}
+    assert h_plain < h_gloss
+    crowd = make(DisplayConfig(mirror=False))
+    crowd.draw(surface, FrameView(frame, faces=faces))
+    assert max(b.height for b in kinds(crowd, "band")) < h_plain
+
+
+def test_gloss_goes_before_the_compact_band_when_faces_crowd_it(surface) -> None:
+    """Two faces one above the other with room for a band without gloss between them: the
+    band loses its gloss, keeps its full breadcrumb, and covers no face."""
+    frame = np.zeros((1080, 1920, 3), np.uint8)
+    r = make(DisplayConfig(mirror=False))
+    plain = make(DisplayConfig(mirror=False, gloss=False))
+    top = Box(0, 0, 1920, 150)  # faces as wide as the screen: nowhere beside them
+    h_plain = _band_height(plain, surface, FrameView(frame, faces=(FaceView(1, top, GAMBIST),)))
+    below = Box(0, 150 + h_plain + 24, 1920, 1080)  # room for the band without its gloss
+    view = FrameView(frame, faces=(FaceView(1, top, GAMBIST), FaceView(2, below, None)))
+    r.draw(surface, view)
+    save(surface, "gloss_squeezed")
+    (band,) = kinds(r, "band")
+    assert band.height == h_plain
+    assert not band.colliderect(kinds(r, "box")[1])

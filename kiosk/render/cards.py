@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pygame
 
+from kiosk.labels.gloss import band_gloss
 from kiosk.render.text import TextCache, clean_text
 from kiosk.render.theme import Colour, Theme
 from kiosk.scene import Label
@@ -79,14 +80,22 @@ def label_band(
     label: Label,
     like: pygame.Surface | None = None,
     caption: str | None = None,
+    gloss: bool = False,
 ) -> pygame.Surface:
-    """Black band: optional small caption, the label in large green type, the breadcrumb."""
+    """Black band: optional small caption, the label in large green type, with `gloss` its
+    WordNet definition cut to a two-second read (kiosk/labels/gloss.py) in softer type, then
+    the breadcrumb. The gloss says what an unknown word ("gambist") means, in two lines at
+    most, so the band stays about one face wide."""
     max_w = max(1, theme.band_max_w - 2 * theme.pad_x)
     lines: list[Line] = []
     if caption:
         lines += _text_lines(tc, caption, theme.caption_px, theme.dim, max_w, 1)
     gap = theme.line_gap if lines else 0
     lines += _text_lines(tc, label.name, theme.label_px, theme.green, max_w, 3, gap, balance=True)
+    if gloss:
+        text = band_gloss(clean_text(label.gloss))
+        lines += _text_lines(tc, text, theme.gloss_px, theme.soft, max_w, 2, theme.line_gap,
+                             balance=True)
     crumb = " > ".join(clean_text(part) for part in label.breadcrumb if clean_text(part))
     gap = 2 * theme.line_gap
     lines += _text_lines(tc, crumb, theme.crumb_px, theme.green, max_w, 4, gap, balance=True)

@@ -240,7 +240,8 @@ class Renderer:
         scene = view.scene_label
         scene_rect = None
         if scene is not None:
-            band = self._label_card(surface, scene, theme, caption=self.texts.scene_prefix)
+            band = self._label_card(surface, scene, theme, caption=self.texts.scene_prefix,
+                                    gloss=bool(self.display.gloss))
             at = (theme.margin, theme.margin)
             scene_rect = place_rect(band.get_size(), [at], screen, placed, (), theme.margin)
             placed.append(scene_rect)
@@ -251,6 +252,9 @@ class Renderer:
         band_rects: dict[int, pygame.Rect] = {}
         crowd = len(faces) > CROWD
         band_theme = theme.compact() if crowd else theme
+        # The gloss explains an unknown word to a few visitors; in a crowd it goes first.
+        gloss = bool(self.display.gloss) and not crowd and (
+            len(faces) <= int(self.display.gloss_max_faces))
         leaders: list[tuple[tuple[int, int], tuple[int, int]]] = []
         self.last_bands = []
         for i in order:
@@ -260,21 +264,33 @@ class Renderer:
             if face.label is None:
                 band = self._wheel_card(surface, face.spin, band_theme, crowd)
             else:
-                band = self._label_card(surface, face.label, band_theme, compact=crowd)
+                band = self._label_card(surface, face.label, band_theme, compact=crowd,
+                                        gloss=gloss)
             rect = place_rect(
                 band.get_size(), band_candidates(outers[i], band.get_size()), screen, placed,
                 outers, theme.margin, theme.gap, anchor=outers[i],
             )  # fmt: skip
             if face.label is not None and not crowd and (
                     covers(rect, outers, outers[i]) or covers(rect, placed, None)):
-                # No clear place for the full band: a compact one (shorter breadcrumb) first.
-                small = self._label_card(surface, face.label, theme.compact(), compact=True)
-                small_rect = place_rect(
-                    small.get_size(), band_candidates(outers[i], small.get_size()), screen,
-                    placed, outers, theme.margin, theme.gap, anchor=outers[i],
-                )  # fmt: skip
-                if not (covers(small_rect, outers, outers[i]) or covers(small_rect, placed, None)):
-                    band, rect = small, small_rect
+                # No clear place: the gloss goes first, then the breadcrumb is shortened
+                # (a compact band); with no clear place for either, the band without gloss.
+                tries = [(theme, False)] if gloss else []
+                tries.append((theme.compact(), True))
+                fallback = None
+                for try_theme, compact in tries:
+                    small = self._label_card(surface, face.label, try_theme, compact=compact)
+                    small_rect = place_rect(
+                        small.get_size(), band_candidates(outers[i], small.get_size()), screen,
+                        placed, outers, theme.margin, theme.gap, anchor=outers[i],
+                    )  # fmt: skip
+                    fallback = fallback or (small, small_rect)
+                    if not (covers(small_rect, outers, outers[i])
+                            or covers(small_rect, placed, None)):
+                        band, rect = small, small_rect
+                        break
+                else:
+                    if gloss and fallback is not None:
+                        band, rect = fallback
             if not touches(rect, outers[i]):
                 leaders.append(leader_line(outers[i], rect))
             placed.append(rect)
@@ -355,10 +371,11 @@ class Renderer:
         theme: Theme,
         caption: str | None = None,
         compact: bool = False,
+        gloss: bool = False,
     ) -> pygame.Surface:
-        key = ("label", _hashable(label), caption, compact, _format_key(surface))
+        key = ("label", _hashable(label), caption, compact, gloss, _format_key(surface))
         return self._cards.get_or_make(
-            key, lambda: cards.label_band(self._tc, theme, label, surface, caption)
+            key, lambda: cards.label_band(self._tc, theme, label, surface, caption, gloss)
         )
 
     def _wheel_card(

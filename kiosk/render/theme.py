@@ -28,6 +28,7 @@ class Theme:
     gap: int
     label_px: int  # the label itself: legible from three metres at 1080p
     crumb_px: int  # WordNet breadcrumb under it
+    gloss_px: int  # the gloss between them: read from three metres, smaller than the label
     caption_px: int  # "Scene:" and the panel's small headings
     panel_px: int  # top-k rows, gloss, other paths
     debug_px: int
@@ -79,6 +80,7 @@ class Theme:
             gap=px(10, 1),
             label_px=px(62, 10),
             crumb_px=px(31, 9),
+            gloss_px=px(34, 9),
             caption_px=px(26, 8),
             panel_px=px(27, 8),
             debug_px=px(22, 8),
