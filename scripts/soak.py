@@ -20,6 +20,9 @@ been failing past its limit (`health_lies`, seconds):
 
     .venv/bin/python scripts/soak.py --faults --seconds 3600 [--seed 1] [--video faces.mp4]
 
+`--faults --no-faults` is the same timed run, line and checks with nothing injected (and
+nothing wrapped): the hour without faults. `faults_by_kind` counts what was injected, per kind.
+
 `files_written` counts the files the process opened for writing (Python's audit hook: every
 open() and os.open(), not native code's; the strace test in tests/test_privacy.py covers
 native code), other than the calibration file and the soak's own health file.
@@ -53,11 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3600.0, help="with --faults")
     parser.add_argument("--seed", type=int, default=1, help="with --faults: the schedule")
     parser.add_argument("--video", type=Path, help="with --faults: a video of faces (looped)")
+    parser.add_argument("--no-faults", action="store_true",
+                        help="with --faults: the same timed run, line and checks, injecting none")
     args = parser.parse_args(argv)
     if args.faults:
         from soak_faults import soak_with_faults
 
-        return soak_with_faults(args.seconds, args.seed, args.video)
+        return soak_with_faults(args.seconds, args.seed, args.video, inject=not args.no_faults)
 
     from kiosk.app import KioskApp
     from kiosk.classify.loading import load_model_parts

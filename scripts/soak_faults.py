@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import psutil
 
 from kiosk.config import KioskConfig
@@ -60,7 +61,10 @@ def _census(samples: int = 5) -> tuple[float, int, int]:
     return min(s[0] for s in seen), min(s[1] for s in seen), min(s[2] for s in seen)
 
 
-def soak_with_faults(seconds: float, seed: int, video: Path | None) -> int:
+def soak_with_faults(seconds: float, seed: int, video: Path | None, *,
+                     inject: bool = True) -> int:
+    """`inject=False` (`--no-faults`): the same run, line and checks with fault injection off
+    (nothing wrapped; an empty plan only answers the bookkeeping below)."""
     from kiosk.app import KioskApp
     from kiosk.classify.loading import load_model_parts
     from kiosk.hostinfo import host_info
@@ -84,16 +88,17 @@ def soak_with_faults(seconds: float, seed: int, video: Path | None) -> int:
     sys.addaudithook(written.hook)
     parts = load_model_parts(config, calibrate=True)
     source = VideoFileSource(video) if video is not None else DemoSource(1280, 720, 30.0)
-    faults = Faults(random_plan(seed, seconds))
+    faults = Faults(random_plan(seed, seconds) if inject else [])
     metrics = Metrics(config.service)
     health = Health(health_path, config.service.health_interval_s)
     app = KioskApp(config, parts.labeller, source, headless=True, metrics=metrics,
                    health=health, provider=parts.classifier.provider,
-                   calibration=parts.calibration, faults=faults)
+                   calibration=parts.calibration, faults=faults if inject else None)
     from kiosk.scene import FrameView
 
+    blank = np.zeros((720, 1280, 3), np.uint8)  # never source.read(): the reader thread owns it
     for mode in ("camera_unavailable", "idle"):  # warm-up: every screen's fonts opened once
-        app.renderer.draw(app.surface, FrameView(source.read(), mode=mode))
+        app.renderer.draw(app.surface, FrameView(blank, mode=mode))
     limits = {c: config.service.failing_after_s + config.service.health_interval_s + 1.0
               for c in ("detect", "classify", "render", "calibration")}
     limits["source"] = limits["detect"] + config.camera.read_timeout_s
@@ -134,6 +139,7 @@ def soak_with_faults(seconds: float, seed: int, video: Path | None) -> int:
     app.close()
     parts.close()
     faults.close()
+    by_kind = ",".join(f"{k}:{n}" for k, n in sorted(faults.injected.items())) or "-"
     line = (f"soak_faults seconds={elapsed:.0f} frames={int(frames)} "
             f"camera_fps={camera_frames / elapsed:.1f} faults_injected={len(fired)} "
             f"faults_recovered={len(fired) - len(unrecovered)} "
@@ -141,6 +147,7 @@ def soak_with_faults(seconds: float, seed: int, video: Path | None) -> int:
             f"rss_end_mb={rss_end:.0f} threads_start={threads_start} threads_end={threads_end} "
             f"fds_start={fds_start} fds_end={fds_end} files_written={len(written.paths)} "
             f"health_lies={lies:.1f} seed={seed} "
+            f"faults_by_kind={by_kind} "
             f"source={'demo' if video is None else video.name} {host_info().keys()}")
     print(line, flush=True)
     for fault in unrecovered:
