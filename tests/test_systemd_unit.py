@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.service.unitfile import UnitFile
+
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "systemd" / "roulette-kiosk.service"
 INSTALL = ROOT / "systemd" / "install.sh"
@@ -32,19 +34,9 @@ needs_analyze = pytest.mark.skipif(
 )
 
 
-def _directives() -> list[tuple[str, str, str]]:
+def _directives() -> tuple[tuple[str, str, str], ...]:
     """(section, key, value) for every line: systemd allows a key more than once."""
-    section, out = "", []
-    for raw in UNIT.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            section = line.strip("[]")
-            continue
-        key, _, value = line.partition("=")
-        out.append((section, key.strip(), value.strip()))
-    return out
+    return UnitFile.read(UNIT).directives
 
 
 def _values(key: str) -> list[str]:
