@@ -173,6 +173,14 @@ def test_doctor_display_fails_where_a_screen_is_required(monkeypatch: pytest.Mon
     sdl, path = check_display(KioskConfig(), unit=unit)
     assert sdl.status == "FAIL"  # the installed service needs a screen
     assert path.status == "FAIL" and str(tmp_path / "cage") in path.detail
+    # a technician's terminal while the service runs: its fresh health file says it shows
+    health = tmp_path / "health.json"
+    health.write_text(json.dumps({"timestamp": time.time() - 2}))
+    cfg = KioskConfig.model_validate({"service": {"health_file": str(health)}})
+    sdl, _ = check_display(cfg, unit=unit)
+    assert sdl.status == "INFO" and "2 s old" in sdl.detail
+    health.write_text(json.dumps({"timestamp": time.time() - 600}))  # stale: not shown
+    assert check_display(cfg, unit=unit)[0].status == "FAIL"
 
 
 def test_pyproject_license_is_an_spdx_string() -> None:

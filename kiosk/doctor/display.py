@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 from kiosk.config import KioskConfig
@@ -19,7 +20,29 @@ def check_display(cfg: KioskConfig | None = None, *, unit: Path = INSTALLED_UNIT
     from kiosk.app import screen_required
 
     required = (cfg is not None and screen_required(cfg)) or unit.is_file()
-    return [*_check_sdl(required), *_check_unit_display_path(unit)]
+    sdl = _check_sdl(required)
+    if unit.is_file() and sdl[0].status == "FAIL":
+        age = _service_health_age(cfg or KioskConfig())
+        if age is not None:  # a technician's terminal has no screen; the running service has
+            sdl = [Check("INFO", "display", f"none from this terminal ({sdl[0].detail}); the "
+                         f"service shows on its own (its health file is {age:.0f} s old, and "
+                         "it never runs without a screen)")]  # fmt: skip
+    return [*sdl, *_check_unit_display_path(unit)]
+
+
+def _service_health_age(cfg: KioskConfig) -> float | None:
+    """Seconds since the running service last wrote its health file, if it did lately."""
+    from kiosk.doctor.service import SERVICE_HEALTH_FILE
+    from kiosk.service.health import read_health
+
+    try:
+        doc = read_health(cfg.service.health_file or SERVICE_HEALTH_FILE)
+    except (OSError, ValueError):
+        return None
+    if not doc:
+        return None
+    age = time.time() - float(doc.get("timestamp", 0))
+    return age if age <= 3 * max(cfg.service.health_interval_s, 1.0) else None
 
 
 def _check_sdl(required: bool) -> list[Check]:
