@@ -20,9 +20,9 @@ LOCK = ROOT / "requirements" / "lock.txt"
 REFRESH = "refresh it with scripts/lock.sh"
 
 
-def _locked() -> dict[str, tuple[str, list[str]]]:
+def _locked(lock: Path = LOCK) -> dict[str, tuple[str, list[str]]]:
     """name -> (version, sha256 hashes) for each pin of the lock."""
-    text = LOCK.read_text().replace("\\\n", " ")
+    text = lock.read_text().replace("\\\n", " ")
     pins: dict[str, tuple[str, list[str]]] = {}
     for line in text.splitlines():
         match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)(.*)$", line)
@@ -70,3 +70,34 @@ def test_the_virtual_environment_is_the_lock() -> None:
     assert {n: v for n, v in installed.items() if pins.get(n, (None,))[0] != v} == {}, (
         f"not as in {LOCK.name}: run ./scripts/setup.sh")
     assert set(pins) - set(installed) == set()
+
+
+GPU_LOCK = ROOT / "requirements" / "gpu-lock.txt"
+
+
+def test_the_gpu_lock_holds_what_onnxruntime_gpus_cuda_extras_ask_for() -> None:
+    """requirements/gpu-lock.txt (installed only where an NVIDIA driver is present) pins, with
+    hashes, every package the installed onnxruntime-gpu's `cuda` and `cudnn` extras require,
+    within their ranges, and agrees with the main lock on every package both hold."""
+    from packaging.markers import default_environment
+
+    main, gpu = _locked(), _locked(GPU_LOCK)
+    ort = metadata.distribution("onnxruntime-gpu")
+    assert gpu["onnxruntime-gpu"][0] == ort.version == main["onnxruntime-gpu"][0]
+    wanted = []
+    for spec in ort.requires or []:
+        req = Requirement(spec)
+        extras = [e for e in ("cuda", "cudnn")
+                  if req.marker and req.marker.evaluate({**default_environment(), "extra": e})]
+        if extras:
+            wanted.append(req)
+    assert {canonicalize_name(r.name) for r in wanted} >= {"nvidia-cuda-runtime",
+                                                           "nvidia-cudnn-cu13"}
+    for req in wanted:
+        name = canonicalize_name(req.name)
+        assert name in gpu, f"{req.name} is not in {GPU_LOCK.name}: {REFRESH}"
+        assert req.specifier.contains(gpu[name][0], prereleases=True), (name, gpu[name][0])
+    for name, (version, hashes) in gpu.items():
+        assert hashes, f"{name}=={version} has no sha256 in {GPU_LOCK.name}"
+        if name in main:
+            assert main[name][0] == version, f"{name}: {version} here, {main[name][0]} in lock.txt"
