@@ -96,9 +96,12 @@ Text (default): one label and breadcrumb per face, or the scene's.
 --json: exactly one JSON object on stdout, nothing else (logs go to stderr):
   {"image": PATH, "width": W, "height": H,
    "faces": [{"box": [x, y, w, h], "score": F, "wnid": "n...", "label": NAME,
-              "probability": F, "gloss": TEXT, "gloss_band": TEXT, "breadcrumb": [NAME, ...],
-              "topk": [[NAME, F], ...]}],
+              "label_en": NAME, "probability": F, "gloss": TEXT, "gloss_language": "en",
+              "gloss_band": TEXT, "breadcrumb": [NAME, ...], "topk": [[NAME, F], ...]}],
    "scene": null, or the same fields without box and score when no face was found}
+With vocabulary.language (--set vocabulary.language=it) "label", "breadcrumb" and "topk" are in
+that language where a translation exists, "label_en" is WordNet's English, and "gloss" is the
+source's own definition where it has one ("gloss_language" says which).
 Boxes are in the file's own pixels. Images over 16 megapixels are scaled down for the work
 (a JPEG of any size is decoded reduced; another format over 64 megapixels is refused).
 
