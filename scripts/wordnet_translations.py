@@ -322,9 +322,12 @@ def romanian(wheel: Path) -> dict[str, tuple[list[str], str]]:
 
 
 def _gloss(text: str) -> str | None:
-    """A translated gloss without its quoted examples ("persona; 'mi ha fatto piacere...'")
-    and final full stops, as WordNet's English glosses are written; None when empty."""
+    """A translated gloss without its quoted examples ("persona; 'mi ha fatto piacere...'"),
+    RoWordNet's sense numbers ("Persoană care face planuri. (1)": which sense of a word in the
+    definition is meant, not words to read) and final full stops, as WordNet's English
+    glosses are written; None when empty."""
     text = re.split(r";\s*['\"\u2018\u201c]", text)[0]
+    text = re.sub(r"\s*\(\d{1,2}\)", "", text)
     text = text.strip().rstrip(".; ").strip()
     return text or None
 
