@@ -81,7 +81,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_args(calibration)
     calibration.add_argument("action", choices=("show", "reset"), nargs="?", default="show")
 
-    label = sub.add_parser("label", help="breadcrumb, gloss and policy status of a wnid or lemma",
+    label = sub.add_parser("label", help="breadcrumb, gloss, policy status and translations of "
+                           "a wnid or lemma; --coverage: how far each language reaches",
                            add_help=False)
     label.add_argument("args", nargs=argparse.REMAINDER,
                        help="wnids or lemmas; --config adds this installation's status")
