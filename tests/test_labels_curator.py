@@ -72,6 +72,8 @@ def test_language_shows_the_translation_its_source_and_evidence(capsys):
     assert "  it:             no Italian translation: the kiosk shows English" in out
     assert main(["n10750188", "--language", "ro"]) == 0
     assert "no mapping" in capsys.readouterr().out
+    assert main(["n09716047", "--config", str(REPO / "config" / "kiosk.it.yaml")]) == 0
+    assert "  it:             italiano\n" in capsys.readouterr().out  # the installation's
 
 
 def test_coverage_prints_every_language_looked_at(capsys, tmp_path):

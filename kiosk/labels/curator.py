@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("queries", nargs="*", metavar="QUERY", help="wnid, synset name or lemma")
     parser.add_argument("--language", choices=("en", *LOOKED_AT),
                         help="also show the translation, where it came from and the mapping "
-                        "evidence (any language looked at, offered or not)")
+                        "evidence (any language looked at, offered or not; default: --config's "
+                        "vocabulary.language)")
     parser.add_argument("--coverage", action="store_true",
                         help="one line per language: language=it synsets=N of=2832 "
                         "portraits_share=F|pending offered=yes|no")
@@ -141,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(exc, file=sys.stderr)
                 return 2
             labels_dir = args.labels_dir or cfg.resolve(cfg.vocabulary.labels_dir)
+            if args.language is None:  # the installation's language, unless asked otherwise
+                args.language = cfg.vocabulary.language
             taxonomy = Taxonomy.load(labels_dir)
             everything = [s.wnid for s in taxonomy]
             vocabulary = Vocabulary.from_config(cfg.vocabulary, taxonomy, everything, cfg.resolve)
