@@ -100,8 +100,10 @@ def _label_json(label: Label | None) -> dict[str, Any] | None:
     return {
         "wnid": label.wnid,
         "label": label.name,
+        "label_en": label.name_en or label.name,
         "probability": round(float(label.probability), 6),
         "gloss": label.gloss,
+        "gloss_language": label.gloss_language,
         "gloss_band": band_gloss(label.gloss),
         "breadcrumb": list(label.breadcrumb),
         "topk": [[name, round(float(p), 6)] for name, p in label.topk],

@@ -81,7 +81,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_args(calibration)
     calibration.add_argument("action", choices=("show", "reset"), nargs="?", default="show")
 
-    label = sub.add_parser("label", help="breadcrumb, gloss and policy status of a wnid or lemma",
+    label = sub.add_parser("label", help="breadcrumb, gloss, policy status and translations of "
+                           "a wnid or lemma; --coverage: how far each language reaches",
                            add_help=False)
     label.add_argument("args", nargs=argparse.REMAINDER,
                        help="wnids or lemmas; --config adds this installation's status")
@@ -96,9 +97,12 @@ Text (default): one label and breadcrumb per face, or the scene's.
 --json: exactly one JSON object on stdout, nothing else (logs go to stderr):
   {"image": PATH, "width": W, "height": H,
    "faces": [{"box": [x, y, w, h], "score": F, "wnid": "n...", "label": NAME,
-              "probability": F, "gloss": TEXT, "gloss_band": TEXT, "breadcrumb": [NAME, ...],
-              "topk": [[NAME, F], ...]}],
+              "label_en": NAME, "probability": F, "gloss": TEXT, "gloss_language": "en",
+              "gloss_band": TEXT, "breadcrumb": [NAME, ...], "topk": [[NAME, F], ...]}],
    "scene": null, or the same fields without box and score when no face was found}
+With vocabulary.language (--set vocabulary.language=it) "label", "breadcrumb" and "topk" are in
+that language where a translation exists, "label_en" is WordNet's English, and "gloss" is the
+source's own definition where it has one ("gloss_language" says which).
 Boxes are in the file's own pixels. Images over 16 megapixels are scaled down for the work
 (a JPEG of any size is decoded reduced; another format over 64 megapixels is refused).
 

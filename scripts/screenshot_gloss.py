@@ -4,6 +4,8 @@ from a real X server.
 
   Xvfb :77 -screen 0 1920x1080x24 &
   DISPLAY=:77 .venv/bin/python scripts/screenshot_gloss.py --faces 4 --out docs/gloss_4.png
+  DISPLAY=:77 .venv/bin/python scripts/screenshot_gloss.py --faces 4 --language it \
+      --out docs/gloss_it_4.png
 
 The kiosk's own Renderer draws a 1920x1080 window (SDL on X11) with real photographs
 (scikit-image's astronaut and camera man, matplotlib's Grace Hopper, and the first two again
@@ -14,6 +16,11 @@ through libX11, what `xwd -root` does) and written as PNG.
 What is fixed here is the choice of label, so every screenshot shows the same hard words;
 the detector and model are not run (scripts/screenshot.py shows them on the demo). With no
 DISPLAY it draws headless and saves the surface itself.
+
+With --language the labels are built as the kiosk builds them with vocabulary.language
+(kiosk/classify/labeller.py: the translation, the English beneath it, the breadcrumb step by
+step, the source's gloss where it has one); the words with a translation come first, so one
+face shows one, and the rest show the English fallback.
 """
 
 from __future__ import annotations
@@ -57,23 +64,32 @@ def heads() -> list:
     return three + [np.ascontiguousarray(h[:, ::-1]) for h in three]
 
 
-def scene(n: int):
+def scene(n: int, language: str = "en"):
     """The frame and the FaceViews of `n` visitors, each with one of WORDS as its label."""
+    from types import SimpleNamespace
+
     import cv2
     import numpy as np
 
+    from kiosk.classify.labeller import Labeller
     from kiosk.labels.taxonomy import Taxonomy
-    from kiosk.scene import Box, FaceView, FrameView, Label
+    from kiosk.labels.translation import Translations
+    from kiosk.scene import Box, FaceView, FrameView
 
     tax = Taxonomy.load()
+    tr = Translations.load(language) if language != "en" else None
+    # the kiosk's own label_for(); it needs no model or vocabulary once the wnid is chosen
+    labeller = Labeller(SimpleNamespace(imagenet_names=None), None, tax,  # type: ignore[arg-type]
+                        translations=tr)
+    synsets = [next(s for s in tax.find(word) if s.in_imagenet) for word in WORDS]
+    if tr is not None:
+        synsets.sort(key=lambda s: s.wnid not in tr)  # stable: translated ones first
     frame = np.full((1080, 1920, 3), 28, np.uint8)
     faces = []
     for i, ((x, y, w), head) in enumerate(zip(SPOTS[n], heads(), strict=False)):
         h = round(w * head.shape[0] / head.shape[1])
         frame[y:y + h, x:x + w] = cv2.resize(head, (w, h), interpolation=cv2.INTER_AREA)
-        syn = next(s for s in tax.find(WORDS[i]) if s.in_imagenet)
-        label = Label(syn.wnid, syn.display_name, 0.3, tax.breadcrumb(syn.wnid), syn.gloss,
-                      tax.other_breadcrumbs(syn.wnid))
+        label = labeller.label_for([(synsets[i].wnid, 0.3)])
         box = Box(x + 0.16 * w, y + 0.12 * h, x + 0.84 * w, y + 0.78 * h)
         faces.append(FaceView(i + 1, box, label))
     return FrameView(frame, faces=tuple(faces))
@@ -127,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--faces", type=int, choices=sorted(SPOTS), default=1)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--language", default="en", help="vocabulary.language, e.g. it")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="config override, e.g. display.gloss=false")
     args = ap.parse_args(argv)
@@ -139,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.config import load_config
     from kiosk.render import Renderer
 
-    config = load_config(None, ["display.mirror=false", *args.set])
-    view = scene(args.faces)
+    config = load_config(None, ["display.mirror=false", f"vocabulary.language={args.language}",
+                                *args.set])
+    view = scene(args.faces, config.vocabulary.language)
     pygame.display.init()
     screen = pygame.display.set_mode((1920, 1080), pygame.NOFRAME)
     renderer = Renderer((1920, 1080), config.display, config.texts)

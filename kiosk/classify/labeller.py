@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kiosk.classify.classifier import PersonClassifier
     from kiosk.classify.prior import ScorePrior
     from kiosk.labels.taxonomy import Taxonomy
+    from kiosk.labels.translation import Translations
     from kiosk.labels.vocabulary import Vocabulary
 
 EVIDENCE_K = 3  # ImageNet-1k classes named in the "why" panel
@@ -44,7 +45,8 @@ class Labeller:
 
     def __init__(self, classifier: PersonClassifier, vocabulary: Vocabulary,
                  taxonomy: Taxonomy, topk: int = 5,
-                 prior: Callable[[], ScorePrior | None] | None = None) -> None:
+                 prior: Callable[[], ScorePrior | None] | None = None,
+                 translations: Translations | None = None) -> None:
         self.classifier = classifier
         self.vocabulary = vocabulary
         self.taxonomy = taxonomy
@@ -52,6 +54,8 @@ class Labeller:
         # the prior in force now: the room's calibration when there is one (kiosk run)
         self._prior = prior or (lambda: classifier.prior)
         self._imagenet_names = classifier.imagenet_names
+        # vocabulary.language: words only, looked up after the vocabulary chose the wnid
+        self.translations = translations
 
     @property
     def prior(self) -> ScorePrior | None:
@@ -71,19 +75,33 @@ class Labeller:
         return tuple((self._imagenet_names[i], float(imagenet[i])) for i in order
                      if imagenet[i] >= EVIDENCE_MIN)
 
+    def name(self, wnid: str) -> str:
+        """The display name visitors read: the translation where there is one, else English."""
+        if self.translations is None:
+            return self.taxonomy[wnid].display_name
+        return self.translations.name(self.taxonomy, wnid)
+
+    def path_names(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.name(w) for w in path)
+
     def label_for(self, ranked: Sequence[tuple[str, float]],
                   evidence: tuple[tuple[str, float], ...] = ()) -> Label:
         wnid, probability = ranked[0]
         synset = self.taxonomy[wnid]
+        tr = self.translations
+        translation = tr.get(wnid) if tr is not None else None
+        gloss = translation.gloss if translation is not None else None
         return Label(
             wnid=wnid,
-            name=synset.display_name,
+            name=self.name(wnid),
             probability=float(probability),
-            breadcrumb=tuple(self.taxonomy.breadcrumb(wnid)),
-            gloss=synset.gloss,
-            other_breadcrumbs=tuple(tuple(b) for b in self.taxonomy.other_breadcrumbs(wnid)),
-            topk=tuple((self.taxonomy[w].display_name, float(p)) for w, p in ranked),
+            breadcrumb=self.path_names(synset.path),
+            gloss=gloss or synset.gloss,
+            other_breadcrumbs=tuple(self.path_names(p) for p in synset.paths[1:]),
+            topk=tuple((self.name(w), float(p)) for w, p in ranked),
             evidence=evidence,
+            name_en=synset.display_name if translation is not None else "",
+            gloss_language=tr.language if gloss and tr is not None else "en",
         )
 
     def label_probabilities(self, probs: np.ndarray) -> list[Label]:
@@ -98,7 +116,7 @@ class Labeller:
         """The display names of the k best shown labels for these scores, best first: what
         the spinning wheel shows while a visitor's crops come in."""
         ranked = self.vocabulary.top_k(self.probabilities(scores), k)[0]
-        return tuple(self.taxonomy[w].display_name for w, _ in ranked)
+        return tuple(self.name(w) for w, _ in ranked)
 
     def look(self, crops: Sequence[np.ndarray]) -> list[CropLook]:
         """Scores of each crop, with its own label (the worker's job)."""

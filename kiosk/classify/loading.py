@@ -21,6 +21,7 @@ from kiosk.classify.providers import NAMES, ProviderChoice, choose_providers
 from kiosk.classify.worker import ClassificationWorker, LabelFn
 from kiosk.config import KioskConfig
 from kiosk.labels.taxonomy import Taxonomy
+from kiosk.labels.translation import Translations
 from kiosk.labels.vocabulary import Vocabulary
 
 
@@ -123,10 +124,20 @@ def open_calibration(config: KioskConfig, classifier: PersonClassifier) -> SiteC
     return cal
 
 
+def load_translations(config: KioskConfig) -> Translations | None:
+    """vocabulary.language's translations (None for English), read before any model opens so
+    that missing data stops start-up at once (LabelsError naming the file)."""
+    language = config.vocabulary.language
+    if language == "en":
+        return None
+    return Translations.load(language, config.resolve(config.vocabulary.labels_dir))
+
+
 def load_model_parts(config: KioskConfig, calibrate: bool = False) -> ModelParts:
     """The classify stage; `calibrate` (kiosk run) blends the prior with the room's visitors."""
     cls_cfg = config.classifier
     taxonomy = Taxonomy.load(config.resolve(config.vocabulary.labels_dir))
+    translations = load_translations(config)
     model_dir = model_dir_for(config)
 
     def open_classifier(folder: Path) -> PersonClassifier:
@@ -156,5 +167,6 @@ def load_model_parts(config: KioskConfig, calibrate: bool = False) -> ModelParts
         raise
     calibration = open_calibration(config, classifier) if calibrate else None
     labeller = Labeller(classifier, vocabulary, taxonomy, topk=config.display.topk,
-                        prior=calibration.prior if calibration is not None else None)
+                        prior=calibration.prior if calibration is not None else None,
+                        translations=translations)
     return ModelParts(classifier, taxonomy, vocabulary, labeller, calibration)

