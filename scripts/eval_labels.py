@@ -135,7 +135,9 @@ class Bench:
                 "scale": tops[JITTER + 1] == base,
                 "light": [tops[JITTER + 2] == base, tops[JITTER + 3] == base],
                 "visitor": same(self.visitor_crops),
-                "sweep": {n: same(n) for n in self.sweep}}
+                "sweep": {n: same(n) for n in self.sweep},
+                # what the kiosk lands on for this visitor (the first look): its shipped label
+                "landed": self.labeller.label_scores(a[:self.visitor_crops].mean(axis=0)).wnid}
 
     def summary(self, rows: list[dict[str, object]]) -> dict[str, object]:
         values: dict[str, object] = dict(figures([r["top"] for r in rows]))
@@ -215,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                     "(another crop_padding, another model), instead of the model's prior.npy")
     ap.add_argument("--crops-sweep", default="",
                     help="comma-separated crop counts: also visitor_keep_N for each")
+    ap.add_argument("--portrait-labels", type=Path, default=None, metavar="FILE",
+                    help="also write each held-out portrait's shipped label (the wnid the kiosk "
+                         "lands on), one a line: `kiosk label --coverage --portraits FILE`")
     args = ap.parse_args(argv)
 
     providers = json.dumps([p.strip() for p in args.providers.split(",") if p.strip()])
@@ -250,7 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         if not held:
             print("set=portraits skipped: not fetched (scripts/fetch_face_sets.py)", flush=True)
         else:
-            emit("portraits", bench.summary([bench.face(i, f) for i, f in enumerate(held)]))
+            rows = [bench.face(i, f) for i, f in enumerate(held)]
+            emit("portraits", bench.summary(rows))
+            if args.portrait_labels is not None:
+                args.portrait_labels.write_text(
+                    "# the held-out portraits' shipped labels (scripts/eval_labels.py)\n"
+                    + "".join(f"{r['landed']}\n" for r in rows))
     if "wild" in args.sets:
         wild = limit(wild_faces(config))
         if not wild:
