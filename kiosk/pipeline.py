@@ -2,7 +2,7 @@
 
 The display loop calls `step()` once per frame. Detection runs here (a few ms); the model
 runs on the worker thread, so a face shows a box at once, its wheel of candidates as the first
-crop is scored, and its label when the spin lands (kiosk/spin.py).
+crop is scored, and its label when the spin lands (kiosk/classify/spins.py).
 Every stage that can fail is guarded: a detector or classifier fault is logged and counted,
 and the screen keeps showing what it last knew.
 """
@@ -20,12 +20,12 @@ import cv2
 import numpy as np
 
 from kiosk.classify.labeller import CropLook, Labeller
+from kiosk.classify.spins import SpinScheduler
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
 from kiosk.detections import Detections
-from kiosk.scene import FaceView, FrameView, Label, SpinView
+from kiosk.scene import FaceView, FrameView, Label
 from kiosk.sources.base import Frame
-from kiosk.spin import Spin
 from kiosk.track import Track, Tracker
 
 if TYPE_CHECKING:  # the detection thread's result type; no MediaPipe import here
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 DetectFn = Callable[[np.ndarray, float], Detections]
 
 RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classification
-SEARCH_YIELDS_MAX_S = 1.5  # the search waits this long at most for a newcomer's crops
-MIN_CROP_PX = 8
 
 
 @dataclass(frozen=True)
@@ -49,10 +47,6 @@ class FrameAnalysis:
     detect_s: float | None
     error: BaseException | None = None
     held: bool = False  # not looked at: the last frame's faces, while newcomers wait for labels
-
-
-def _face_key(track: Track) -> tuple[str, int, int]:
-    return ("face", track.track_id, track.generation)
 
 
 @dataclass
@@ -92,9 +86,6 @@ class Pipeline:
                  search_paused: threading.Event | None = None,
                  on_visitor: Callable[[np.ndarray], None] | None = None) -> None:
         self._config = config
-        self._labeller = labeller
-        # a visitor's mean scores, once per visitor when their first label lands (calibration)
-        self._on_visitor = on_visitor
         self._detect = detect
         # set while a newcomer waits for its first label: the detector's search for distant
         # faces (~10 ms of a core a frame) then waits, so the classifier gets the CPU sooner
@@ -121,7 +112,14 @@ class Pipeline:
         # the app sets False when kiosk/detect/loop.py detects beside the display
         self.detect_inline = True
         self.detections_applied = 0
-        self.first_label_latencies: list[float] = []  # from a face's first sighting to its label
+        # what each tracked visitor is called: spins, landings, re-spins (the classify stage's);
+        # a visitor's mean scores go to on_visitor once, when their first label lands
+        self.spins = SpinScheduler(config, worker, labeller, self._fail, on_visitor)
+
+    @property
+    def first_label_latencies(self) -> list[float]:
+        """From a face's first sighting to its label landing, per visitor (the last 1,000)."""
+        return self.spins.first_label_latencies
 
     def _fail(self, component: str, exc: BaseException) -> None:
         if self._on_error is None:
@@ -130,58 +128,21 @@ class Pipeline:
             self._on_error(component, exc)
 
     def _apply_results(self, now: float) -> None:
-        by_id = {t.track_id: t for t in self.tracker.tracks}
+        self.spins.keep_only(t.track_id for t in self.tracker.tracks)
         for result in self._worker.drain():
             kind = result.key[0] if isinstance(result.key, tuple) else None
             if not isinstance(result.label, CropLook):
                 continue  # failed: the spin or the scene asks again
             if kind == "face":
-                _, track_id, generation = result.key
-                track = by_id.get(track_id)
-                spin = track.spin if track is not None else None
-                if spin is not None and track.generation == generation and spin.landed is None:
-                    spin.add(result.label)
-                    try:
-                        spin.candidates = self._labeller.candidates(
-                            spin.mean(), self._config.spin.candidates)
-                    except Exception as exc:
-                        self._fail("label", exc)
+                self.spins.take(result.key, result.label)
             elif kind == "scene":
                 self._scene_label = result.label.label
-
-    def _land_due(self, tracks: list[Track], now: float) -> None:
-        """Land every spin that is due: its label is that of its crops' mean scores."""
-        plan = self._config.spin
-        for track in tracks:
-            spin = track.spin
-            if spin is None or not spin.due(now, plan):
-                continue
-            try:
-                label = self._labeller.label_scores(spin.mean(), spin.imagenet_mean())
-            except Exception as exc:
-                self._fail("label", exc)
-                continue
-            spin.landed = label
-            track.label = label
-            track.labelled_at = now
-            if track.generation == 0:  # a visitor counts once, however often they re-spin
-                self.first_label_latencies.append(now - track.created_at)
-                del self.first_label_latencies[:-1000]
-                if self._on_visitor is not None:
-                    try:
-                        self._on_visitor(spin.mean())
-                    except Exception as exc:
-                        self._fail("calibration", exc)
 
     def _note_newcomers_waiting(self, tracks: list[Track], now: float) -> None:
         """While a newcomer's crops are being scored (on 2 cores a crop competes with
         detection for the CPU) the search pauses and detection may skip every other frame (the
-        boxes follow their faces in between), for SEARCH_YIELDS_MAX_S at most, so a classifier
-        that has stopped answering cannot stop them for good."""
-        plan = self._config.spin
-        waiting = any(t.spin is not None and t.spin.landed is None
-                      and t.spin.crops < plan.crops
-                      and now - t.spin.started_at < SEARCH_YIELDS_MAX_S for t in tracks)
+        boxes follow their faces in between), for a while at most (spins.SEARCH_YIELDS_MAX_S)."""
+        waiting = self.spins.newcomers_waiting(tracks, now)
         for event in (self._labels_waiting, self._search_paused):
             if event is None:
                 continue
@@ -190,26 +151,6 @@ class Pipeline:
             else:
                 event.clear()
 
-    def _request_face_labels(self, image: np.ndarray, tracks: list[Track], now: float) -> None:
-        """Ask for the crops each spinning visitor still needs, the one with fewest first, one
-        crop in flight per visitor (so four newcomers' spins advance side by side)."""
-        h, w = image.shape[:2]
-        pad = self._config.classifier.crop_padding
-        plan = self._config.spin
-        for track in tracks:
-            if track.spin is None and track.label is None:
-                track.spin = Spin(started_at=now)
-        spinning = [t for t in tracks if t.spin is not None and t.spin.landed is None]
-        for track in sorted(spinning, key=lambda t: (t.spin.crops, t.created_at)):
-            key = _face_key(track)
-            if self._worker.pending(key) or not track.spin.wants_crop(now, plan):
-                continue
-            crop = track.box.padded(pad, w, h).crop(image)
-            if crop.shape[0] < MIN_CROP_PX or crop.shape[1] < MIN_CROP_PX:
-                continue
-            if self._worker.submit(key, crop):
-                track.spin.last_request_at = now
-
     def _request_scene_label(self, image: np.ndarray, now: float) -> None:
         scene = self._config.scene
         due = self._scene_requested_at is None or now - self._scene_requested_at >= (
@@ -217,12 +158,6 @@ class Pipeline:
         if due and self._worker.submit(("scene", self._scene_serial), image):
             self._scene_serial += 1
             self._scene_requested_at = now
-
-    def _spin_view(self, track: Track) -> SpinView | None:
-        spin = track.spin
-        if spin is None or spin.landed is not None or not spin.candidates:
-            return None  # landed, or no crop scored yet: the box alone
-        return SpinView(spin.candidates, spin.progress(self._config.spin), spin.started_at)
 
     def analyse(self, frame: Frame, now: float | None = None) -> FrameAnalysis:
         """Detect faces in a frame; safe to call from the reader thread (one caller at a time).
@@ -258,6 +193,7 @@ class Pipeline:
         self.tracker.update(self._detections, now, image, index=index,
                             since=None if since is None else since.index,
                             since_image=None if since is None else since.image)
+        self.spins.respin_due(now)
 
     def step(self, frame: Frame | None, *, camera_available: bool = True,
              notice: str | None = None, now: float | None = None,
@@ -303,11 +239,11 @@ class Pipeline:
             self._last_face_at = now
             self._scene_label = None
             self._scene_requested_at = None
-            self._request_face_labels(image, tracks, now)
-            self._land_due(tracks, now)
+            self.spins.request(image, tracks, now)
+            self.spins.land_due(tracks, now)
             self._note_newcomers_waiting(tracks, now)
-            faces = tuple(FaceView(t.track_id, t.box, t.label, self._spin_view(t))
-                          for t in tracks)
+            faces = tuple(FaceView(t.track_id, t.box, self.spins.label(t.track_id),
+                                   self.spins.spin_view(t.track_id)) for t in tracks)
             return FrameView(image, faces=faces, notice=notice)
         self._note_newcomers_waiting([], now)
 

@@ -129,7 +129,7 @@ def test_a_newcomer_gets_a_fresh_spin(parts, tmp_path: Path, astronaut: np.ndarr
 
     def voted(v) -> bool:  # noqa: ANN001 - one face whose label has landed
         tracks = app.pipeline.tracker.tracks
-        return len(v.faces) == 1 and len(tracks) == 1 and tracks[0].label is not None
+        return len(v.faces) == 1 and len(tracks) == 1 and v.faces[0].label is not None
 
     try:
         first = _run_until(app, voted)
@@ -358,7 +358,7 @@ def test_a_face_missed_for_a_second_keeps_its_track_and_label(parts,
     try:
         def voted(v) -> bool:  # wait for the label to land (it is fixed from then on)
             tracks = app.pipeline.tracker.tracks
-            return bool(v.faces) and bool(tracks) and tracks[0].label is not None
+            return bool(v.faces) and bool(tracks) and v.faces[0].label is not None
 
         view = _run_until(app, voted)
         assert view.faces and view.faces[0].label is not None
