@@ -177,7 +177,7 @@ class KioskApp:
         self.detect_loop: DetectionLoop | None = None
         if threaded_source:
             self.detect_loop = DetectionLoop(
-                self.pipeline.analyse, skip=lambda analysis: getattr(analysis, "held", False))
+                self.pipeline.analyse, skip=lambda analysis: analysis.held)
             self.pipeline.detect_inline = False
         self.reader = FrameReader(source, threaded=threaded_source, on_frame=self.pacer.news,
                                   submit=self.detect_loop.submit if self.detect_loop else None,

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -23,30 +22,16 @@ from kiosk.classify.labeller import CropLook, Labeller
 from kiosk.classify.spins import SpinScheduler
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
-from kiosk.detections import Detections
+from kiosk.detections import Detected, Detections, FrameAnalysis
 from kiosk.scene import FaceView, FrameView, Label
 from kiosk.sources.base import Frame
 from kiosk.track import Track, Tracker
-
-if TYPE_CHECKING:  # the detection thread's result type; no MediaPipe import here
-    from kiosk.detect.loop import Detected
 
 log = logging.getLogger(__name__)
 
 DetectFn = Callable[[np.ndarray, float], Detections]
 
 RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classification
-
-
-@dataclass(frozen=True)
-class FrameAnalysis:
-    """Detection of one frame, done on the reader thread; faults travel as values so the
-    display thread reports them (metrics are single-threaded)."""
-
-    detections: Detections
-    detect_s: float | None
-    error: BaseException | None = None
-    held: bool = False  # not looked at: the last frame's faces, while newcomers wait for labels
 
 
 @dataclass
@@ -90,11 +75,11 @@ class Pipeline:
         # set while a newcomer waits for its first label: the detector's search for distant
         # faces (~10 ms of a core a frame) then waits, so the classifier gets the CPU sooner
         self._search_paused = search_paused if config.detector.search_yields_to_labels else None
-        # set while a newcomer waits for its first label (display thread), read by the reader
+        # set while a newcomer waits for its first label (display thread), read by the detection
         # thread: it then detects one frame in `detector.detect_every_while_labelling`
         self._labels_waiting = threading.Event()
         self._held = 0  # detection thread: frames skipped in a row, the last boxes held
-        self._last_found = Detections.empty()  # reader thread: the last detection's faces
+        self._last_found = Detections.empty()  # detection thread: the last detection's faces
         self._worker = worker
         self._on_error = on_error
         self._on_success = on_success
@@ -160,7 +145,8 @@ class Pipeline:
             self._scene_requested_at = now
 
     def analyse(self, frame: Frame, now: float | None = None) -> FrameAnalysis:
-        """Detect faces in a frame; safe to call from the reader thread (one caller at a time).
+        """Detect faces in a frame; the detection thread's work (kiosk/detect/loop.py), or done
+        inline in step() where there is no such thread (one caller at a time).
         Never raises: a fault comes back in the analysis with no faces. While newcomers wait
         for their labels, only one frame in `detector.detect_every_while_labelling` is looked
         at: the others carry the last faces (held: the boxes follow their faces meanwhile)."""
@@ -202,51 +188,71 @@ class Pipeline:
 
         `detected`: the newest result of the detection thread (kiosk/detect/loop.py), on this
         frame or an earlier one; without one the boxes follow their faces in this frame. With
-        no detection thread at all (tests, benchmarks), each new frame is detected here."""
+        no detection thread at all (`detect_inline`: tests, benchmarks), each new frame is
+        detected here."""
         now = time.monotonic() if now is None else now
         self._worker.ensure_running()
         self._apply_results(now)
-        if frame is None or not camera_available:
-            if not camera_available:
-                self.tracker.reset()
-                return FrameView(None, mode="camera_unavailable")  # the screen says it all
+        if not camera_available:
+            self.tracker.reset()
+            return FrameView(None, mode="camera_unavailable")  # the screen says it all
+        if frame is None:
             return FrameView(None, notice=notice)
-
-        image = frame.image
         self.timings.detect_s = None
         new_frame = frame.index != self._last_frame_index
-        if new_frame and isinstance(frame.analysis, FrameAnalysis):
-            self._apply_analysis(frame.analysis, now, image, index=frame.index)
-        elif new_frame and self.detect_inline:
-            self._apply_analysis(self.analyse(frame, now), now, image, index=frame.index)
-        else:
-            if new_frame:  # the boxes move with their faces into this frame
-                self.tracker.follow(image, now, frame.index)
-            if detected is not None and isinstance(detected.analysis, FrameAnalysis):
-                self._apply_analysis(detected.analysis, now, image, since=detected.frame,
-                                     index=frame.index)
+        self._track(frame, new_frame, detected, now)
         if new_frame:
-            self._last_frame_index = frame.index
-            self.camera_frames += 1
-            try:
-                self._motion.update(image)
-            except Exception as exc:
-                self._fail("motion", exc)
-
+            self._count(frame)
         tracks = [t for t in self.tracker.tracks if t.present]  # no ghost box (track.py)
         self.timings.faces = len(tracks)
         if tracks:
-            self._last_face_at = now
-            self._scene_label = None
-            self._scene_requested_at = None
-            self.spins.request(image, tracks, now)
-            self.spins.land_due(tracks, now)
-            self._note_newcomers_waiting(tracks, now)
-            faces = tuple(FaceView(t.track_id, t.box, self.spins.label(t.track_id),
-                                   self.spins.spin_view(t.track_id)) for t in tracks)
-            return FrameView(image, faces=faces, notice=notice)
+            return self._faces_view(frame.image, tracks, now, notice)
         self._note_newcomers_waiting([], now)
+        return self._room_view(frame.image, now, notice)
 
+    @property
+    def last_frame_index(self) -> int:
+        """The index of the last camera frame processed (-1: none yet)."""
+        return self._last_frame_index
+
+    def _track(self, frame: Frame, new_frame: bool, detected: Detected | None,
+               now: float) -> None:
+        """Detections into tracks. Inline, a new frame is detected and its faces applied as
+        they are; otherwise the boxes follow their faces into a new frame, and a result of the
+        detection thread is moved by what its faces moved since its frame."""
+        if new_frame and self.detect_inline:
+            self._apply_analysis(self.analyse(frame, now), now, frame.image, index=frame.index)
+            return
+        if new_frame:
+            self.tracker.follow(frame.image, now, frame.index)
+        if detected is not None:
+            self._apply_analysis(detected.analysis, now, frame.image, since=detected.frame,
+                                 index=frame.index)
+
+    def _count(self, frame: Frame) -> None:
+        """A new camera frame: counted, and its motion measured (is anybody there?)."""
+        self._last_frame_index = frame.index
+        self.camera_frames += 1
+        try:
+            self._motion.update(frame.image)
+        except Exception as exc:
+            self._fail("motion", exc)
+
+    def _faces_view(self, image: np.ndarray, tracks: list[Track], now: float,
+                    notice: str | None) -> FrameView:
+        """Faces on screen: their spins advance and land; each gets its box and label."""
+        self._last_face_at = now
+        self._scene_label = None
+        self._scene_requested_at = None
+        self.spins.request(image, tracks, now)
+        self.spins.land_due(tracks, now)
+        self._note_newcomers_waiting(tracks, now)
+        faces = tuple(FaceView(t.track_id, t.box, self.spins.label(t.track_id),
+                               self.spins.spin_view(t.track_id)) for t in tracks)
+        return FrameView(image, faces=faces, notice=notice)
+
+    def _room_view(self, image: np.ndarray, now: float, notice: str | None) -> FrameView:
+        """No face: the picture alone, then the whole scene labelled, then the idle screen."""
         scene = self._config.scene
         absent_for = now - self._last_face_at
         if absent_for >= scene.idle_after_s and self._motion.level < scene.idle_motion_threshold:

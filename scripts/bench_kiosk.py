@@ -223,7 +223,7 @@ def _run_moving(name: str, config, seconds: float, parts, video: Path) -> dict[s
             view = app.step()
             app._pygame.display.flip()
             app.pacer.wait()
-            index = app.pipeline._last_frame_index
+            index = app.pipeline.last_frame_index
             if len(view.faces) != 1 or index < 0:
                 continue
             truth = moving_x(index - 1)  # frame indices count from 1

@@ -19,7 +19,6 @@ class Frame:
     index: int
     image: np.ndarray
     timestamp: float
-    analysis: object = None  # what the reader thread worked out about it (detections), if any
 
 
 def validate_image(image: object) -> np.ndarray | None:
