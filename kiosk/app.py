@@ -13,11 +13,18 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kiosk.classify.loading import kiosk_worker
+from kiosk.collaborators import (
+    Calibration,
+    HealthFile,
+    KioskMetrics,
+    ScreenCapture,
+    ServiceNotifier,
+)
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
 from kiosk.detect.loop import DetectionLoop
@@ -125,9 +132,10 @@ class KioskApp:
     def __init__(self, config: KioskConfig, labeller: Labeller, source: FrameSource, *,
                  notice: str | None = None, headless: bool = False,
                  threaded_source: bool = True, detector: FaceDetector | None = None,
-                 notifier: Any = None, metrics: Any = None, health: Any = None,
-                 capture: Any = None, provider: str = "", vocabulary: str = "",
-                 calibration: Any = None, faults: Faults | None = None,
+                 notifier: ServiceNotifier | None = None, metrics: KioskMetrics | None = None,
+                 health: HealthFile | None = None, capture: ScreenCapture | None = None,
+                 provider: str = "", vocabulary: str = "",
+                 calibration: Calibration | None = None, faults: Faults | None = None,
                  require_screen: bool = False) -> None:
         import pygame
 
@@ -168,10 +176,9 @@ class KioskApp:
                                  on_error=self._on_error, on_success=self._on_success,
                                  search_paused=getattr(self.detector, "search_paused", None),
                                  on_visitor=calibration.add_visitor if calibration else None)
-        if metrics is not None and hasattr(metrics, "watch_first_labels"):
+        if metrics is not None:
             metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
-        if metrics is not None and hasattr(metrics, "watch_camera"):
-            metrics.watch_camera(getattr(source, "camera_mode", lambda: None))  # cameras only
+            metrics.watch_camera(source.camera_mode)  # None but for cameras
         # threaded: detection on its own thread, on the freshest frame (kiosk/detect/loop.py),
         # every frame drawn as it is read; unthreaded (tests, benchmarks): detected in step()
         self.detect_loop: DetectionLoop | None = None
@@ -189,7 +196,7 @@ class KioskApp:
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})
         self.renderer = Renderer(self.surface.get_size(), display, config.texts,
                                  on_fault=lambda exc: self._on_error("render", exc))
-        self.renderer._draw = inject("render", self.renderer._draw)  # type: ignore[method-assign]
+        self.renderer.paint = inject("render", self.renderer.paint)
         self._save_calibration_file = inject("calibration",
                                              calibration.save if calibration else lambda: False)
         self._render_failures_in_row = 0
@@ -298,6 +305,10 @@ class KioskApp:
         self._last_view = view
         return view
 
+    def present(self) -> None:
+        """Show what step() drew: the screen's back buffer flipped to the front."""
+        self._pygame.display.flip()
+
     def startup_line(self) -> str:
         """What a technician wants from the journal at start: how long the first frame took
         and what was chosen (source, screen, provider, vocabulary)."""
@@ -323,7 +334,7 @@ class KioskApp:
             work_started = time.monotonic()
             self._handle_events()
             view = self.step()
-            self._pygame.display.flip()
+            self.present()
             if self.capture is not None and view.faces:
                 self.capture.maybe_save(self.surface, time.monotonic())
             stats.work_times.append(time.monotonic() - work_started)

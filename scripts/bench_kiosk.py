@@ -221,7 +221,7 @@ def _run_moving(name: str, config, seconds: float, parts, video: Path) -> dict[s
         started = time.monotonic()
         while time.monotonic() - started < seconds:
             view = app.step()
-            app._pygame.display.flip()
+            app.present()
             app.pacer.wait()
             index = app.pipeline.last_frame_index
             if len(view.faces) != 1 or index < 0:

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             shown, steady_since = None, time.monotonic()
             while time.monotonic() < deadline:
                 view = app.step()
-                app._pygame.display.flip()
+                app.present()
                 if args.spinning and len(view.faces) >= 2 and all(
                         f.spin is not None and f.spin.progress >= 0.3 for f in view.faces):
                     break

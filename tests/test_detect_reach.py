@@ -160,8 +160,8 @@ def test_one_face_never_gets_two_boxes_when_passes_box_it_differently(tmp_path: 
     assert min(counts[5:]) == 4  # and every visitor is kept
 
 
-def test_either_centre_inside_the_other_box_is_the_same_face() -> None:
-    from kiosk.detect import _same_face, _suppress_duplicates
+def test_either_centre_inside_the_other_box_is_thesame_face() -> None:
+    from kiosk.detect.dedupe import same_face, suppress_duplicates
     from kiosk.detections import Detections
     from kiosk.scene import Box
 
@@ -169,8 +169,8 @@ def test_either_centre_inside_the_other_box_is_the_same_face() -> None:
             (1300, 381, 1435, 516)]  # the next visitor, a little apart
     near, wide, beside = (Box(*row) for row in rows)
     assert near.iou(wide) < 0.3
-    assert _same_face(near, wide) and _same_face(wide, near)
-    assert not _same_face(near, beside) and not _same_face(beside, near)
+    assert same_face(near, wide) and same_face(wide, near)
+    assert not same_face(near, beside) and not same_face(beside, near)
     found = Detections(np.asarray(rows, np.float32), np.asarray([0.9, 0.95, 0.8], np.float32))
-    kept = _suppress_duplicates(found)  # the more confident box of the face, and the other face
+    kept = suppress_duplicates(found)  # the more confident box of the face, and the other face
     assert [tuple(map(int, b)) for b in kept.xyxy.tolist()] == [rows[1], rows[2]]

@@ -112,6 +112,11 @@ class FrameReader:
         return float("inf") if last is None else time.monotonic() - last
 
     @property
+    def reading(self) -> bool:
+        """The reader's thread is running (False when unthreaded, or once closed)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def available(self) -> bool:
         return self.source.available
 
