@@ -30,11 +30,11 @@ from kiosk.detect import FaceDetector
 from kiosk.detect.loop import DetectionLoop
 from kiosk.pacing import DrawPacer
 from kiosk.pipeline import Pipeline
-from kiosk.scene import FrameView
 from kiosk.service.display_lost import watch_display
 from kiosk.service.outage import Outage
 from kiosk.sources.base import FrameSource, mirror_for
 from kiosk.sources.reader import FrameReader
+from kiosk.views import FrameView
 
 if TYPE_CHECKING:
     import pygame

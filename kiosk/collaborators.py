@@ -1,7 +1,7 @@
 """What KioskApp needs of the service objects it is handed, as Protocols.
 
 Each is optional (None: that service is off). The real ones are kiosk.service.notify.Notifier,
-kiosk.service.metrics.Metrics, kiosk.service.health.Health, kiosk.capture.Capture and
+kiosk.service.metrics.Metrics, kiosk.service.health.Health, kiosk.screen_capture.Capture and
 kiosk.classify.calibration.SiteCalibration; a test may hand any object with these methods.
 """
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kiosk.scene import Box
 from kiosk.sources.base import Frame
+from kiosk.views import Box
 
 
 @dataclass(frozen=True)

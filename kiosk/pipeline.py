@@ -23,9 +23,9 @@ from kiosk.classify.spins import SpinScheduler
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
 from kiosk.detections import Detected, Detections, FrameAnalysis
-from kiosk.scene import FaceView, FrameView, Label
 from kiosk.sources.base import Frame
 from kiosk.track import Track, Tracker
+from kiosk.views import FaceView, FrameView, Label
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class StepTimings:
     faces: int = 0
 
 
-class MotionMeter:
+class RoomMotion:
     """Mean absolute change between small grey thumbnails: is anybody moving?"""
 
     def __init__(self) -> None:
@@ -84,7 +84,7 @@ class Pipeline:
         self._on_error = on_error
         self._on_success = on_success
         self.tracker = Tracker(config.tracker)
-        self._motion = MotionMeter()
+        self._motion = RoomMotion()
         self._last_face_at = time.monotonic()
         self._scene_label: Label | None = None
         self._scene_requested_at: float | None = None

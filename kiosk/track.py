@@ -29,7 +29,7 @@ import numpy as np
 
 from kiosk.config import TrackerConfig
 from kiosk.detections import Detections
-from kiosk.scene import Box
+from kiosk.views import Box
 
 
 @dataclass

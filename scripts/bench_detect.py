@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kiosk.config import DetectorConfig, KioskConfig, load_config  # noqa: E402
 from kiosk.detect import FaceDetector  # noqa: E402
 from kiosk.hostinfo import host_info  # noqa: E402
-from kiosk.scene import Box  # noqa: E402
+from kiosk.views import Box  # noqa: E402
 
 FACE_SIZES = (24, 32, 40, 56, 80, 120)
 RESOLUTIONS = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}

@@ -63,7 +63,7 @@ def scene(n: int):
     import numpy as np
 
     from kiosk.labels.taxonomy import Taxonomy
-    from kiosk.scene import Box, FaceView, FrameView, Label
+    from kiosk.views import Box, FaceView, FrameView, Label
 
     tax = Taxonomy.load()
     frame = np.full((1080, 1920, 3), 28, np.uint8)

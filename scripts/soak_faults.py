@@ -90,7 +90,7 @@ def soak_with_faults(seconds: float, seed: int, video: Path | None) -> int:
     app = KioskApp(config, parts.labeller, source, headless=True, metrics=metrics,
                    health=health, provider=parts.classifier.provider,
                    calibration=parts.calibration, faults=faults)
-    from kiosk.scene import FrameView
+    from kiosk.views import FrameView
 
     for mode in ("camera_unavailable", "idle"):  # warm-up: every screen's fonts opened once
         app.renderer.draw(app.surface, FrameView(source.read(), mode=mode))

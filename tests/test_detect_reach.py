@@ -163,7 +163,7 @@ def test_one_face_never_gets_two_boxes_when_passes_box_it_differently(tmp_path: 
 def test_either_centre_inside_the_other_box_is_thesame_face() -> None:
     from kiosk.detect.dedupe import same_face, suppress_duplicates
     from kiosk.detections import Detections
-    from kiosk.scene import Box
+    from kiosk.views import Box
 
     rows = [(1056, 381, 1191, 516), (1109, 337, 1285, 513),  # one face, the boxes of above
             (1300, 381, 1435, 516)]  # the next visitor, a little apart

@@ -12,8 +12,8 @@ from conftest import ASTRONAUT_FACE, place
 from kiosk.config import DetectorConfig, KioskConfig, TrackerConfig
 from kiosk.detect import DetectorError, FaceDetector
 from kiosk.detections import Detections
-from kiosk.scene import Box
 from kiosk.track import Tracker
+from kiosk.views import Box
 
 
 @pytest.fixture()

@@ -14,8 +14,8 @@ from conftest import ASTRONAUT_FACE, place, write_video
 
 from kiosk.app import KioskApp
 from kiosk.config import KioskConfig
-from kiosk.scene import Box
 from kiosk.sources.files import ImageSource, VideoFileSource
+from kiosk.views import Box
 
 GREEN = np.array([0, 255, 0])
 

@@ -18,9 +18,9 @@ from conftest import ASTRONAUT_FACE, place, write_video
 from kiosk.config import KioskConfig, TrackerConfig
 from kiosk.detect.loop import DetectionLoop
 from kiosk.detections import Detections
-from kiosk.scene import Box
 from kiosk.sources.base import Frame
 from kiosk.track import Tracker
+from kiosk.views import Box
 
 
 def _shifted_face(astronaut: np.ndarray, dx: int) -> np.ndarray:

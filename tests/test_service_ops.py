@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from conftest import FakeClock, fed_metrics
 
-from kiosk.capture import Capture
 from kiosk.config import CaptureConfig, ServiceConfig
+from kiosk.screen_capture import Capture
 from kiosk.service.health import Health, build_health, read_health
 from kiosk.service.metrics import Metrics
 

@@ -18,9 +18,9 @@ from kiosk.classify.worker import Result
 from kiosk.config import KioskConfig
 from kiosk.detections import Detections
 from kiosk.pipeline import Pipeline
-from kiosk.scene import Box
 from kiosk.sources.base import Frame
 from kiosk.track import Track
+from kiosk.views import Box
 
 IMAGE = np.zeros((512, 512, 3), np.uint8)
 

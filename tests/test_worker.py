@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from kiosk.classify.worker import ClassificationWorker
-from kiosk.scene import Label
+from kiosk.views import Label
 
 
 def _label(name: str) -> Label:

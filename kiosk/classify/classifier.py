@@ -7,7 +7,6 @@ visitor arrives: checksum, input name and size, output width, and one warm-up ru
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -18,20 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.classify.errors import ModelError
-from kiosk.classify.manifest import Manifest, load_manifest
+from kiosk.classify.manifest import Manifest, load_manifest, sha256_file
 from kiosk.classify.preprocess import preprocess
 from kiosk.classify.prior import ScorePrior, load_prior
 from kiosk.classify.providers import choose_providers, provider_options
 
 log = logging.getLogger(__name__)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

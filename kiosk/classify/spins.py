@@ -18,7 +18,7 @@ import numpy as np
 from kiosk.classify.labeller import CropLook, Labeller
 from kiosk.classify.spin import Spin
 from kiosk.config import KioskConfig
-from kiosk.scene import Box, Label, SpinView
+from kiosk.views import Box, Label, SpinView
 
 SEARCH_YIELDS_MAX_S = 1.5  # the search waits this long at most for a newcomer's crops
 MIN_CROP_PX = 8

@@ -30,12 +30,13 @@ import numpy as np
 from kiosk.config import KioskConfig
 from kiosk.doctor.base import Check
 from kiosk.hostinfo import HostInfo, host_info
+from kiosk.sources.base import mirrors
 
 if TYPE_CHECKING:
     from kiosk.classify.worker import ClassificationWorker
     from kiosk.detect import FaceDetector
     from kiosk.render.renderer import Renderer
-    from kiosk.scene import Label
+    from kiosk.views import Label
 
 NEWCOMERS = 4  # visitors arriving together, as in bench_kiosk's 4-face cases
 WAVES = 5  # newcomer waves timed; the figure is their median
@@ -166,7 +167,7 @@ class FrameLoop:
     def step(self, paced: bool = True) -> None:
         import cv2
 
-        from kiosk.scene import FaceView, FrameView
+        from kiosk.views import FaceView, FrameView
 
         jpeg = np.frombuffer(self._frames[self._index % len(self._frames)], np.uint8)
         self._index += 1
@@ -256,8 +257,7 @@ def measure(config: KioskConfig) -> Figures:
     started = time.monotonic()
     cam = config.camera
     # the kiosk mirrors a live camera with `display.mirror: auto`: the frames stand in for one
-    mirror = (cam.source in ("camera", "auto") if config.display.mirror == "auto"
-              else bool(config.display.mirror))
+    mirror = mirrors(config.display.mirror, live=cam.source in ("camera", "auto"))
     display = config.display.model_copy(update={"mirror": mirror, "debug_overlay": False})
     renderer = Renderer((cam.width, cam.height), display, config.texts)
     frames = bundled_frames(cam.width, cam.height, cam.fps)

@@ -36,7 +36,7 @@ from kiosk.render.lru import LRU
 from kiosk.render.screens import CenteredText, blit_centred, draw_pulse
 from kiosk.render.text import FontBook, TextCache
 from kiosk.render.theme import Theme
-from kiosk.scene import Box, FaceView, FrameView, Label, SpinView
+from kiosk.views import Box, FaceView, FrameView, Label, SpinView
 
 log = logging.getLogger(__name__)
 

@@ -42,8 +42,13 @@ def validate_image(image: object) -> np.ndarray | None:
 
 def mirror_for(setting: bool | str, source: FrameSource) -> bool:
     """`display.mirror` resolved for this source: `auto` mirrors only a live camera."""
+    return mirrors(setting, live=source.live)
+
+
+def mirrors(setting: bool | str, *, live: bool) -> bool:
+    """`display.mirror` resolved for a source that is (or stands in for) a live camera or not."""
     if setting == "auto":
-        return bool(source.live)
+        return bool(live)
     return bool(setting)
 
 
