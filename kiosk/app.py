@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -136,7 +136,8 @@ class KioskApp:
                  health: HealthFile | None = None, capture: ScreenCapture | None = None,
                  provider: str = "", vocabulary: str = "",
                  calibration: Calibration | None = None, faults: Faults | None = None,
-                 require_screen: bool = False) -> None:
+                 require_screen: bool = False,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         import pygame
 
         from kiosk.render.renderer import Renderer
@@ -145,6 +146,7 @@ class KioskApp:
         self.surface, self.headless = init_display(config, headless=headless,
                                                    required=require_screen)
         self.config = config
+        self.clock = clock  # the frame logic's and the wheel's time (a test may move it itself)
         self.labeller = labeller
         self.notice = notice
         self.notifier = notifier
@@ -194,7 +196,7 @@ class KioskApp:
                                      grace_s=config.camera.read_timeout_s)
         self.renderer_mirror = mirror_for(config.display.mirror, source)
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})
-        self.renderer = Renderer(self.surface.get_size(), display, config.texts,
+        self.renderer = Renderer(self.surface.get_size(), display, config.texts, clock=clock,
                                  on_fault=lambda exc: self._on_error("render", exc))
         self.renderer.paint = inject("render", self.renderer.paint)
         self._save_calibration_file = inject("calibration",
@@ -284,8 +286,8 @@ class KioskApp:
             detected = self.detect_loop.take()
         available = self._camera_available()
         self._source_outage.update(available, f"no frames from {self.reader.source.name}")
-        view = self.pipeline.step(frame, camera_available=available,
-                                  notice=self.notice, detected=detected)
+        view = self.pipeline.step(frame, camera_available=available, notice=self.notice,
+                                  now=self.clock(), detected=detected)
         if view.mode == "live" and view.frame is None and self._last_view is not None:
             view = self._last_view  # nothing new from the camera yet: keep the last screen
         if self.renderer.debug_enabled:

@@ -6,9 +6,8 @@ cup) and a real video file written from a photo (tests/conftest.py). The real Ki
 real MediaPipe detector, the shipped ONNX model and labels, the real pygame drawing; what is
 made deterministic, and how, through public names only:
 
-- the clock: a FakeClock that advances one frame period per step, given to `time.monotonic`
-  (the pipeline's, the reader's, the demo's and the worker's clock) and to the renderer (the
-  wheel's animation);
+- the clock: a FakeClock that advances one frame period per step, handed to KioskApp (the
+  frame logic's and the wheel's time); the demo is read by frame count, not by the clock;
 - the classification threads: every crop submitted in one step is answered before the next
   step collects answers (the worker's `drain` waits for them), and crops are scored one at a
   time (onnxruntime's output for a crop does not then depend on what it was batched with);
@@ -43,7 +42,6 @@ from conftest import FakeClock
 
 from kiosk.app import KioskApp
 from kiosk.config import KioskConfig
-from kiosk.render.renderer import Renderer
 from kiosk.sources.demo import DemoSource
 from kiosk.sources.files import VideoFileSource
 
@@ -139,16 +137,12 @@ def _state(view) -> dict:  # noqa: ANN001 - FrameView
             "faces": faces}
 
 
-def _record(parts, monkeypatch, source, config: KioskConfig, frames: int,  # noqa: ANN001
+def _record(parts, source, config: KioskConfig, frames: int,  # noqa: ANN001
             period: float, shots: tuple[int, ...]) -> tuple[list[dict], dict[int, np.ndarray]]:
     clock = FakeClock(1000.0)
-    monkeypatch.setattr(time, "monotonic", clock)
     app = KioskApp(config, _OneCropAtATime(parts.labeller), source, headless=True,
-                   threaded_source=False, provider=parts.classifier.provider)
+                   threaded_source=False, provider=parts.classifier.provider, clock=clock)
     try:
-        # the wheel's animation on the same clock (the renderer KioskApp built, same settings)
-        app.renderer = Renderer(app.surface.get_size(), app.renderer.display, config.texts,
-                                clock=clock)
         _settle_classification(app)
         states: list[dict] = []
         screens: dict[int, np.ndarray] = {}
@@ -164,7 +158,6 @@ def _record(parts, monkeypatch, source, config: KioskConfig, frames: int,  # noq
         return states, screens
     finally:
         app.close()
-        monkeypatch.undo()
 
 
 def _compare_screens(name: str, screens: dict[int, np.ndarray], exact: bool) -> None:
@@ -217,12 +210,12 @@ def parts():
     loaded.close()
 
 
-def test_the_demo_shows_the_same_screens_and_labels(parts, monkeypatch):
+def test_the_demo_shows_the_same_screens_and_labels(parts):
     """230 frames of the demo at 10 fps (23 s): one visitor, two, then the empty room (the
     scene label). The spin, its landing and a second newcomer's spin beside a landed label."""
     config = _config()
     source = DemoSource(640, 360, fps=10.0, realtime=False)
-    states, screens = _record(parts, monkeypatch, source, config, frames=230, period=0.1,
+    states, screens = _record(parts, source, config, frames=230, period=0.1,
                               shots=(4, 12, 85, 92, 180, 225))
     _check("demo", states, screens)
     assert any(f["wnid"] for s in states for f in s["faces"]), "no label landed"
@@ -230,11 +223,11 @@ def test_the_demo_shows_the_same_screens_and_labels(parts, monkeypatch):
     assert max(len(s["faces"]) for s in states) == 2
 
 
-def test_a_video_shows_the_same_screens_and_labels(parts, monkeypatch, astronaut_video: Path):
+def test_a_video_shows_the_same_screens_and_labels(parts, astronaut_video: Path):
     """130 frames of a real 1280x720 video at 30 fps, looping after 60 (the face jumps back),
     with a re-spin 0.6 s after a label lands."""
     config = _config(tracker={"respin_after_s": 0.6})
-    states, screens = _record(parts, monkeypatch, VideoFileSource(astronaut_video), config,
+    states, screens = _record(parts, VideoFileSource(astronaut_video), config,
                               frames=130, period=1 / 30, shots=(8, 35, 50, 59, 100))
     _check("video", states, screens)
     assert any(f["wnid"] for s in states for f in s["faces"]), "no label landed"
