@@ -175,7 +175,7 @@ def test_calibration_save_faults_and_a_gone_source_are_counted_in_the_metrics() 
     app = _app(config, metrics=metrics, calibration=calibration, faults=faults)
     app._source_outage._quiet_until = 0.0  # no start-up grace: the source is gone at once
     try:
-        app._save_calibration()
+        app.service.save_calibration()
         app.run(max_frames=3, paced=False)
         errors = metrics.snapshot()["errors"]
         assert errors["calibration"] == 1 and saves == []
