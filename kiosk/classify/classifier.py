@@ -57,6 +57,22 @@ def _trt_cache_dir(sha: str) -> Path:
     return path
 
 
+def _check_model_file(path: Path, manifest: Manifest, verify_checksum: bool) -> None:
+    """The model file is there, of the manifest's size and (verify_checksum) its sha256."""
+    if not path.is_file():
+        raise ModelError(path, "model file not found (named by manifest.json)")
+    size = path.stat().st_size
+    if size != manifest.size_bytes:
+        raise ModelError(path, f"model file is {size} bytes but manifest.json says "
+                         f"{manifest.size_bytes}: truncated or replaced")
+    if verify_checksum:
+        digest = sha256_file(path)
+        if digest != manifest.sha256:
+            raise ModelError(path, f"sha256 {digest[:16]}... does not match "
+                             f"manifest.json ({manifest.sha256[:16]}...): corrupt or "
+                             "replaced model file")
+
+
 class PersonClassifier:
     """The person-subtree model. Safe to call from one worker thread (calls are serialised)."""
 
@@ -71,18 +87,7 @@ class PersonClassifier:
         self.batch_size = int(batch_size)
         self._lock = threading.Lock()
         self._session = None
-        if not self.model_path.is_file():
-            raise ModelError(self.model_path, "model file not found (named by manifest.json)")
-        size = self.model_path.stat().st_size
-        if size != self.manifest.size_bytes:
-            raise ModelError(self.model_path, f"model file is {size} bytes but manifest.json says "
-                             f"{self.manifest.size_bytes}: truncated or replaced")
-        if verify_checksum:
-            digest = sha256_file(self.model_path)
-            if digest != self.manifest.sha256:
-                raise ModelError(self.model_path, f"sha256 {digest[:16]}... does not match "
-                                 f"manifest.json ({self.manifest.sha256[:16]}...): corrupt or "
-                                 "replaced model file")
+        _check_model_file(self.model_path, self.manifest, verify_checksum)
         self.imagenet_names: tuple[str, ...] = ()
         if self.manifest.imagenet_classes:
             self.imagenet_names = _read_imagenet_names(
