@@ -167,13 +167,15 @@ def test_calibration_save_faults_and_a_gone_source_are_counted_in_the_metrics() 
     from kiosk.service.faults import Fault, Faults
 
     config = _config()
+    # next to no start-up grace: the source is gone at once
+    config = config.model_copy(update={"camera": config.camera.model_copy(
+        update={"read_timeout_s": 0.001})})
     metrics = Metrics(config.service)
     saves: list[int] = []
     calibration = types.SimpleNamespace(save=lambda: saves.append(1) or False,
                                         add_visitor=lambda scores: None, count=0)
     faults = Faults([Fault("state_full", 0.0, 30.0), Fault("camera_gone", 0.0, 30.0)])
     app = _app(config, metrics=metrics, calibration=calibration, faults=faults)
-    app._source_outage._quiet_until = 0.0  # no start-up grace: the source is gone at once
     try:
         app.service.save_calibration()
         app.run(max_frames=3, paced=False)
