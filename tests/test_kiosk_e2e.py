@@ -205,7 +205,7 @@ def test_model_session_that_raises_is_logged_and_the_display_goes_on(
     metrics = Metrics(KioskConfig().service)
     app = KioskApp(_config(), parts.labeller, VideoFileSource(astronaut_video), headless=True,
                    threaded_source=False, metrics=metrics)
-    session = parts.classifier._session  # the real onnxruntime session
+    session = parts.classifier.session  # the real onnxruntime session
     real_run = session.run
     calls = {"n": 0}
 

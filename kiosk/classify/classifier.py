@@ -86,7 +86,7 @@ class PersonClassifier:
         self.wnids: tuple[str, ...] = tuple(self.manifest.output_wnids)
         self.batch_size = int(batch_size)
         self._lock = threading.Lock()
-        self._session = None
+        self.session = None  # the onnxruntime session (tests may swap in one that fails)
         _check_model_file(self.model_path, self.manifest, verify_checksum)
         self.imagenet_names: tuple[str, ...] = ()
         if self.manifest.imagenet_classes:
@@ -146,7 +146,7 @@ class PersonClassifier:
             else:
                 raise ModelError(self.model_path,
                                  f"not a loadable ONNX model: {_first_line(exc)}") from exc
-        self._session = session
+        self.session = session
         self.provider: str = session.get_providers()[0]
         if self.provider == "CPUExecutionProvider":
             self.provider_note: str = note or "CPU requested"
@@ -162,7 +162,7 @@ class PersonClassifier:
 
     def _check_io(self) -> None:
         m = self.manifest
-        inputs = self._session.get_inputs()
+        inputs = self.session.get_inputs()
         if len(inputs) != 1 or inputs[0].name != m.input_name:
             found = ", ".join(f"{i.name}{i.shape}" for i in inputs)
             raise ModelError(self.model_path,
@@ -178,7 +178,7 @@ class PersonClassifier:
             raise ModelError(self.model_path,
                              f"model input {m.input_name} has shape {shape} but manifest.json says "
                              f"[batch, 3, {h}, {w}] (input_size {h}x{w}, NCHW)")
-        outputs = {o.name: o.shape for o in self._session.get_outputs()}
+        outputs = {o.name: o.shape for o in self.session.get_outputs()}
         wanted = [n for n in (self.main_output, m.outputs.logits, m.outputs.embedding,
                               m.outputs.imagenet) if n]
         missing = [n for n in wanted if n not in outputs]
@@ -210,7 +210,7 @@ class PersonClassifier:
 
     def _run(self, batch: np.ndarray, names: list[str]) -> list[np.ndarray]:
         with self._lock:  # only to read the session: runs may overlap (one per worker thread)
-            session = self._session
+            session = self.session
         if session is None:
             raise RuntimeError("classifier is closed")
         return session.run(names, {self.manifest.input_name: batch})
@@ -308,7 +308,7 @@ class PersonClassifier:
 
     def close(self) -> None:
         with self._lock:
-            self._session = None
+            self.session = None
 
     def __enter__(self) -> PersonClassifier:
         return self
