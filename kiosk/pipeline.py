@@ -1,8 +1,10 @@
 """One display frame's worth of work, without pygame: detect -> track -> classify -> view.
 
-The display loop calls `step()` once per frame. Detection runs here (a few ms); the model
-runs on the worker thread, so a face shows a box at once, its wheel of candidates as the first
-crop is scored, and its label when the spin lands (kiosk/classify/spins.py).
+The display loop calls `step()` once per frame with the detection thread's newest result
+(kiosk/detect/loop.py; without that thread, tests and benchmarks, each new frame is detected
+here); the model runs on the worker threads, so a face shows a box at once, its wheel of
+candidates as the first crop is scored, and its label when the spin lands
+(kiosk/classify/spins.py).
 Every stage that can fail is guarded: a detector or classifier fault is logged and counted,
 and the screen keeps showing what it last knew.
 """
