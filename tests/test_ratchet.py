@@ -13,6 +13,10 @@ made deterministic, and how, through public names only:
   time (onnxruntime's output for a crop does not then depend on what it was batched with);
 - detection runs inline on each new frame (`threaded_source=False`).
 
+A third test makes the threaded path deterministic (detections handed to the pipeline two
+frames late, as the detection thread does) and compares the boxes it draws with a golden
+recorded before the refactor (late_detections.json).
+
 Golden data under tests/data/ratchet/: per input, a JSON of every frame's (frame index, mode,
 scene label, and each face's track id, box to the pixel, label wnid and spin state) plus the
 sha256 of every frame's screen pixels, and a few screens as PNG (what a failure is compared
@@ -231,3 +235,63 @@ def test_a_video_shows_the_same_screens_and_labels(parts, astronaut_video: Path)
                               frames=130, period=1 / 30, shots=(8, 35, 50, 59, 100))
     _check("video", states, screens)
     assert any(f["wnid"] for s in states for f in s["faces"]), "no label landed"
+
+
+class _NoLabels:
+    """A classification worker that takes nothing: the tracker's boxes alone are compared."""
+
+    def ensure_running(self) -> None:
+        pass
+
+    def drain(self) -> list:
+        return []
+
+    def pending(self, key) -> bool:  # noqa: ANN001
+        return False
+
+    def submit(self, key, crop) -> bool:  # noqa: ANN001
+        return False
+
+
+def test_detections_handed_over_late_move_the_same_boxes(astronaut_video: Path) -> None:
+    """The threaded path (kiosk/detect/loop.py) made deterministic: every third frame is
+    detected and its result handed to Pipeline.step two frames later, as the detection thread
+    does; the boxes follow their faces in between and each late result is moved by what its
+    face moved since. 120 frames of the video, every face's track id and box to 1/1000 px.
+    The golden was recorded before issue 29's refactor (commit 8d1ebd0)."""
+    from kiosk.detect import FaceDetector
+    from kiosk.detections import Detected
+    from kiosk.pipeline import Pipeline
+    from kiosk.sources.base import Frame
+
+    config = KioskConfig.model_validate({"tracker": {"max_missing_s": 1.0}})
+    source = VideoFileSource(astronaut_video)
+    got = []
+    with FaceDetector.from_config(config) as detector:
+        pipe = Pipeline(config, detector.detect, _NoLabels(), None)  # type: ignore[arg-type]
+        pipe.detect_inline = False
+        waiting: list[tuple[int, Detected]] = []
+        for i in range(1, 121):
+            now = i / 30
+            frame = Frame(i, source.read(), now)
+            if i % 3 == 1:
+                waiting.append((i + 2, Detected(frame, pipe.analyse(frame, now))))
+            ready = [d for at, d in waiting if at == i]
+            waiting = [(at, d) for at, d in waiting if at != i]
+            view = pipe.step(frame, now=now, detected=ready[-1] if ready else None)
+            got.append([i, [[f.track_id, [round(v, 3) for v in
+                                           (f.box.x0, f.box.y0, f.box.x1, f.box.y1)]]
+                            for f in view.faces]])
+    source.close()
+    path = GOLDEN / "late_detections.json"
+    if WRITE:
+        path.write_text(json.dumps({"cpu": _cpu_signature(), "frames": got}) + "\n")
+        return
+    golden = json.loads(path.read_text())
+    if golden["cpu"] == _cpu_signature():
+        assert got == golden["frames"]
+        return
+    for (i, faces), (_, want) in zip(got, golden["frames"], strict=True):  # another CPU family
+        assert [f[0] for f in faces] == [w[0] for w in want], f"frame {i}"
+        for (_, box), (_, wbox) in zip(faces, want, strict=True):
+            assert np.allclose(box, wbox, atol=1.0), f"frame {i}: {box} != {wbox}"
