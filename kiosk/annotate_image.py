@@ -19,8 +19,8 @@ from kiosk.classify.labeller import Labeller
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
 from kiosk.labels.gloss import band_gloss
-from kiosk.scene import Box, FaceView, FrameView, Label
 from kiosk.sources.files import read_image_bounded
+from kiosk.views import Box, FaceView, FrameView, Label
 
 
 @dataclass(frozen=True)

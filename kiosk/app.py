@@ -9,25 +9,32 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kiosk.classify.loading import kiosk_worker
+from kiosk.collaborators import (
+    Calibration,
+    HealthFile,
+    KioskMetrics,
+    ScreenCapture,
+    ServiceNotifier,
+)
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
 from kiosk.detect.loop import DetectionLoop
 from kiosk.pacing import DrawPacer
 from kiosk.pipeline import Pipeline
-from kiosk.scene import FrameView
 from kiosk.service.display_lost import watch_display
+from kiosk.service.hooks import Inject, ServiceHooks
 from kiosk.service.outage import Outage
 from kiosk.sources.base import FrameSource, mirror_for
 from kiosk.sources.reader import FrameReader
+from kiosk.views import FrameView
 
 if TYPE_CHECKING:
     import pygame
@@ -125,10 +132,12 @@ class KioskApp:
     def __init__(self, config: KioskConfig, labeller: Labeller, source: FrameSource, *,
                  notice: str | None = None, headless: bool = False,
                  threaded_source: bool = True, detector: FaceDetector | None = None,
-                 notifier: Any = None, metrics: Any = None, health: Any = None,
-                 capture: Any = None, provider: str = "", vocabulary: str = "",
-                 calibration: Any = None, faults: Faults | None = None,
-                 require_screen: bool = False) -> None:
+                 notifier: ServiceNotifier | None = None, metrics: KioskMetrics | None = None,
+                 health: HealthFile | None = None, capture: ScreenCapture | None = None,
+                 provider: str = "", vocabulary: str = "",
+                 calibration: Calibration | None = None, faults: Faults | None = None,
+                 require_screen: bool = False,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         import pygame
 
         from kiosk.render.renderer import Renderer
@@ -137,16 +146,12 @@ class KioskApp:
         self.surface, self.headless = init_display(config, headless=headless,
                                                    required=require_screen)
         self.config = config
-        self.labeller = labeller
+        self.clock = clock  # the frame logic's and the wheel's time (a test may move it itself)
         self.notice = notice
-        self.notifier = notifier
-        self.metrics = metrics
-        self.health = health
         self.capture = capture
         self.provider = provider
         self.vocabulary = vocabulary
         self.detector = detector or FaceDetector.from_config(config)
-        self._failing: set[str] = set()
         # fault injection (kiosk/service/faults.py): only when a test, the soak or
         # $KIOSK_FAULTS asks; otherwise nothing below is wrapped
         if faults is None and os.environ.get("KIOSK_FAULTS"):
@@ -156,75 +161,52 @@ class KioskApp:
         self.faults = faults
         inject = faults.wrap if faults is not None else lambda _component, fn: fn
         source = faults.source(source) if faults is not None else source
-        on_cpu = provider in ("", "CPUExecutionProvider")
+        self.service = ServiceHooks(config, notifier=notifier, metrics=metrics, health=health,
+                                    calibration=calibration, inject=inject)
         self.pacer = DrawPacer(config.display.target_fps)
-        self.calibration = calibration  # the room's statistics (kiosk/classify/calibration.py)
-        self._calibration_saved_at = time.monotonic()
-        self._calibration_saver: threading.Thread | None = None
-        self.worker = kiosk_worker(config, inject("classify", labeller.look), on_cpu=on_cpu,
-                                   on_batch=self._on_batch, on_results=self.pacer.label_news)
-        self.pipeline = Pipeline(config, inject("detect", self.detector.detect), self.worker,
-                                 labeller,
-                                 on_error=self._on_error, on_success=self._on_success,
-                                 search_paused=getattr(self.detector, "search_paused", None),
-                                 on_visitor=calibration.add_visitor if calibration else None)
-        if metrics is not None and hasattr(metrics, "watch_first_labels"):
-            metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
-        if metrics is not None and hasattr(metrics, "watch_camera"):
-            metrics.watch_camera(getattr(source, "camera_mode", lambda: None))  # cameras only
-        # threaded: detection on its own thread, on the freshest frame (kiosk/detect/loop.py),
-        # every frame drawn as it is read; unthreaded (tests, benchmarks): detected in step()
-        self.detect_loop: DetectionLoop | None = None
-        if threaded_source:
-            self.detect_loop = DetectionLoop(
-                self.pipeline.analyse, skip=lambda analysis: getattr(analysis, "held", False))
-            self.pipeline.detect_inline = False
-        self.reader = FrameReader(source, threaded=threaded_source, on_frame=self.pacer.news,
-                                  submit=self.detect_loop.submit if self.detect_loop else None,
-                                  on_error=lambda exc: self._on_error("source", exc),
-                                  on_success=lambda: self._on_success("source"))
-        self._source_outage = Outage("source", self._on_error, self._on_success,
-                                     grace_s=config.camera.read_timeout_s)
+        self._build_frame_path(config, labeller, source, inject, threaded_source, provider)
         self.renderer_mirror = mirror_for(config.display.mirror, source)
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})
-        self.renderer = Renderer(self.surface.get_size(), display, config.texts,
-                                 on_fault=lambda exc: self._on_error("render", exc))
-        self.renderer._draw = inject("render", self.renderer._draw)  # type: ignore[method-assign]
-        self._save_calibration_file = inject("calibration",
-                                             calibration.save if calibration else lambda: False)
+        self.renderer = Renderer(self.surface.get_size(), display, config.texts, clock=clock,
+                                 on_fault=lambda exc: self.service.on_error("render", exc))
+        self.renderer.paint = inject("render", self.renderer.paint)
         self._render_failures_in_row = 0
         watch_display(pygame.display.get_driver())  # an X server lost later: one line, exit 1
         if faults is not None:
             faults.start()
         self._pygame = pygame
         self._last_view: FrameView | None = None
-        self._last_classify_ms: float | None = None
         self._frame_times: list[float] = []
         self._running = True
 
-    # -- hooks the pipeline and worker call -------------------------------------------
-    def _on_error(self, component: str, exc: BaseException) -> None:
-        """Every component's failures land here (and in Metrics: health, Prometheus)."""
-        if self.metrics is not None:
-            self.metrics.record_error(component, exc)
-        elif component not in self._failing:  # no metrics (tests, tools): once a streak
-            self._failing.add(component)
-            log.warning("%s failed (the display goes on)", component, exc_info=exc)
-
-    def _on_success(self, component: str) -> None:
-        if self.metrics is not None:
-            self.metrics.record_success(component)
-        self._failing.discard(component)
-
-    def _on_batch(self, seconds: float, crops: int, error: BaseException | None) -> None:
-        self._last_classify_ms = seconds * 1000.0
-        if self.metrics is None:
-            return
-        if error is None:
-            self.metrics.record_classification(seconds, crops)
-            self.metrics.record_success("classify")
-        else:
-            self.metrics.record_error("classify", error)
+    def _build_frame_path(self, config: KioskConfig, labeller: Labeller, source: FrameSource,
+                          inject: Inject, threaded: bool, provider: str) -> None:
+        """The reader, the detection thread, the pipeline and the classification worker."""
+        hooks = self.service
+        self.worker = kiosk_worker(config, inject("classify", labeller.look),
+                                   on_cpu=provider in ("", "CPUExecutionProvider"),
+                                   on_batch=hooks.on_batch, on_results=self.pacer.label_news)
+        calibration = hooks.calibration
+        self.pipeline = Pipeline(config, inject("detect", self.detector.detect), self.worker,
+                                 labeller, on_error=hooks.on_error, on_success=hooks.on_success,
+                                 search_paused=getattr(self.detector, "search_paused", None),
+                                 on_visitor=calibration.add_visitor if calibration else None)
+        if hooks.metrics is not None:
+            hooks.metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
+            hooks.metrics.watch_camera(source.camera_mode)  # None but for cameras
+        # threaded: detection on its own thread, on the freshest frame (kiosk/detect/loop.py),
+        # every frame drawn as it is read; unthreaded (tests, benchmarks): detected in step()
+        self.detect_loop: DetectionLoop | None = None
+        if threaded:
+            self.detect_loop = DetectionLoop(
+                self.pipeline.analyse, skip=lambda analysis: analysis.held)
+            self.pipeline.detect_inline = False
+        self.reader = FrameReader(source, threaded=threaded, on_frame=self.pacer.news,
+                                  submit=self.detect_loop.submit if self.detect_loop else None,
+                                  on_error=lambda exc: hooks.on_error("source", exc),
+                                  on_success=lambda: hooks.on_success("source"))
+        self._source_outage = Outage("source", hooks.on_error, hooks.on_success,
+                                     grace_s=config.camera.read_timeout_s)
 
     # -- the loop ---------------------------------------------------------------------
     def _camera_available(self) -> bool:
@@ -243,11 +225,12 @@ class KioskApp:
         times = self._frame_times[-120:]
         fps = len(times) / sum(times) if times and sum(times) > 0 else 0.0
         detect = self.pipeline.timings.detect_s
+        classify_ms = self.service.last_classify_ms
         return {
             "fps": f"{fps:.1f}",
             "frame p99": f"{np.percentile(times, 99) * 1000:.1f} ms" if times else "-",
             "detect": f"{detect * 1000:.1f} ms" if detect is not None else "-",
-            "classify": f"{self._last_classify_ms:.1f} ms" if self._last_classify_ms else "-",
+            "classify": f"{classify_ms:.1f} ms" if classify_ms else "-",
             "faces": str(self.pipeline.timings.faces),
             "provider": self.provider or "-",
             "source": self.reader.source.name,
@@ -277,8 +260,8 @@ class KioskApp:
             detected = self.detect_loop.take()
         available = self._camera_available()
         self._source_outage.update(available, f"no frames from {self.reader.source.name}")
-        view = self.pipeline.step(frame, camera_available=available,
-                                  notice=self.notice, detected=detected)
+        view = self.pipeline.step(frame, camera_available=available, notice=self.notice,
+                                  now=self.clock(), detected=detected)
         if view.mode == "live" and view.frame is None and self._last_view is not None:
             view = self._last_view  # nothing new from the camera yet: keep the last screen
         if self.renderer.debug_enabled:
@@ -287,16 +270,20 @@ class KioskApp:
         try:  # the renderer counts its own faults (on_fault) and draws black
             drawn = self.renderer.draw(self.surface, view)
         except Exception as exc:  # a drawing bug must not blank the installation
-            self._on_error("render", exc)
+            self.service.on_error("render", exc)
             drawn = False
         if drawn:
             if self._render_failures_in_row:
-                self._on_success("render")
+                self.service.on_success("render")
             self._render_failures_in_row = 0
         else:
             self._render_failures_in_row += 1
         self._last_view = view
         return view
+
+    def present(self) -> None:
+        """Show what step() drew: the screen's back buffer flipped to the front."""
+        self._pygame.display.flip()
 
     def startup_line(self) -> str:
         """What a technician wants from the journal at start: how long the first frame took
@@ -318,12 +305,11 @@ class KioskApp:
         """Run until quit (key Q/Esc), `max_frames` or `max_seconds`; returns what it did."""
         stats = RunStats()
         started = last = time.monotonic()
-        announced = self.notifier is None
         while self._running:
             work_started = time.monotonic()
             self._handle_events()
             view = self.step()
-            self._pygame.display.flip()
+            self.present()
             if self.capture is not None and view.faces:
                 self.capture.maybe_save(self.surface, time.monotonic())
             stats.work_times.append(time.monotonic() - work_started)
@@ -332,30 +318,14 @@ class KioskApp:
             now = time.monotonic()
             frame_time = now - last
             last = now
-            stats.frames += 1
-            stats.frame_times.append(frame_time)
-            self._frame_times.append(frame_time)
-            del self._frame_times[:-240]
-            if len(stats.frame_times) > 200_000:  # bounded, for month-long runs
-                del stats.frame_times[:100_000]
-                del stats.work_times[:100_000]
+            self._count(stats, frame_time)
             if stats.frames == 1:
                 log.info("%s", self.startup_line())
-            if not announced:  # READY only once the first frame is on screen
-                self.notifier.ready()
-                self.notifier.status(f"running: {self.reader.source.name}")
-                announced = True
-            if self.notifier is not None:
-                self._feed_watchdog()
-            if self.metrics is not None:
-                self.metrics.record_frame(frame_time)
-                if self.pipeline.timings.detect_s is not None:
-                    self.metrics.record_detection(self.pipeline.timings.detect_s)
-                self.metrics.set_faces(self.pipeline.timings.faces)
-                self.metrics.maybe_log(now)
-                if self.health is not None:
-                    self.health.maybe_write(self.metrics)
-            self._maybe_save_calibration(now)
+            self.service.frame_shown(now, frame_time, first=stats.frames == 1,
+                                     detect_s=self.pipeline.timings.detect_s,
+                                     faces=self.pipeline.timings.faces,
+                                     render_failures_in_row=self._render_failures_in_row,
+                                     source_name=self.reader.source.name)
             if max_frames is not None and stats.frames >= max_frames:
                 break
             if max_seconds is not None and now - started >= max_seconds:
@@ -364,40 +334,14 @@ class KioskApp:
         stats.quit_by_key = not self._running
         return stats
 
-    def _feed_watchdog(self) -> None:
-        """Ping systemd's watchdog, unless the screen has been black (every draw failing) for
-        service.watchdog_render_failures frames: then systemd restarts the kiosk."""
-        limit = self.config.service.watchdog_render_failures
-        if self._render_failures_in_row < limit:
-            self.notifier.watchdog()
-        elif self._render_failures_in_row == limit:
-            log.error("drawing failed %d frames in a row: watchdog pings stop, so systemd "
-                      "restarts the kiosk", limit)
-
-    def _maybe_save_calibration(self, now: float) -> None:
-        """Every calibration.save_interval_s, on a thread of its own (a write and an fsync
-        must never hold the display); the file appears only from 20 visitors on."""
-        cal = self.calibration
-        interval = self.config.calibration.save_interval_s
-        if cal is None or now - self._calibration_saved_at < interval:
-            return
-        if self._calibration_saver is not None and self._calibration_saver.is_alive():
-            return
-        self._calibration_saved_at = now
-        self._calibration_saver = threading.Thread(target=self._save_calibration,
-                                                   name="calibration-save", daemon=True)
-        self._calibration_saver.start()
-
-    def _save_calibration(self) -> None:
-        if self.calibration is None:
-            return
-        try:
-            if self._save_calibration_file():
-                log.info("calibration saved: %d visitors", self.calibration.count)
-        except OSError as exc:  # a read-only or full state folder: counted, retried later
-            self._on_error("calibration", exc)
-        else:
-            self._on_success("calibration")
+    def _count(self, stats: RunStats, frame_time: float) -> None:
+        stats.frames += 1
+        stats.frame_times.append(frame_time)
+        self._frame_times.append(frame_time)
+        del self._frame_times[:-240]
+        if len(stats.frame_times) > 200_000:  # bounded, for month-long runs
+            del stats.frame_times[:100_000]
+            del stats.work_times[:100_000]
 
     def screenshot(self) -> np.ndarray:
         """The screen as RGB (H, W, 3), read back from the real pygame surface."""
@@ -406,18 +350,13 @@ class KioskApp:
     def close(self) -> None:
         if self.faults is not None:
             self.faults.close()
-        if self.notifier is not None:
-            self.notifier.stopping()
-        if self.health is not None:
-            self.health.remove()
+        self.service.stopping()
         self.worker.close()
         self.reader.close()
         if self.detect_loop is not None:
             self.detect_loop.close()
         self.detector.close()
-        if self._calibration_saver is not None:
-            self._calibration_saver.join(timeout=5.0)
-        self._save_calibration()
+        self.service.close()
         self._pygame.display.quit()
 
     def __enter__(self) -> KioskApp:

@@ -160,8 +160,8 @@ def _deny_network(config: KioskConfig) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     faulthandler.enable()  # a watchdog kill (SIGABRT) prints every thread's stack
     from kiosk.app import DisplayError, KioskApp, init_display, screen_required
-    from kiosk.capture import Capture
     from kiosk.classify.loading import load_model_parts
+    from kiosk.screen_capture import Capture
     from kiosk.service.health import Health
     from kiosk.service.metrics import Metrics
     from kiosk.service.notify import Notifier

@@ -247,7 +247,7 @@ class ClassifierConfig(_Strict):
 
 
 class SpinConfig(_Strict):
-    """One label that lands (kiosk/spin.py): a visitor's label is the mean scores of several
+    """One label that lands (classify/spin.py): a visitor's label is the mean scores of several
     crops from different frames; meanwhile the band spins through the real top candidates."""
 
     crops: Annotated[int, Field(ge=1, le=64)] = Field(

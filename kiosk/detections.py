@@ -1,4 +1,6 @@
-"""Face detections as one small value type (boxes and scores as arrays), after `supervision`."""
+"""Face detections as one small value type (boxes and scores as arrays), after `supervision`,
+and what the detection stage hands to the display: a frame's detections (`FrameAnalysis`) and
+the frame they were computed on (`Detected`)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kiosk.scene import Box
+from kiosk.sources.base import Frame
+from kiosk.views import Box
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,23 @@ class Detections:
         """The `n` most confident detections."""
         order = np.argsort(-self.confidence, kind="stable")[:n]
         return Detections(self.xyxy[order], self.confidence[order])
+
+
+@dataclass(frozen=True)
+class FrameAnalysis:
+    """Detection of one frame, done on the detection thread (kiosk/detect/loop.py) or inline;
+    faults travel as values so the display thread reports them (metrics are single-threaded)."""
+
+    detections: Detections
+    detect_s: float | None
+    error: BaseException | None = None
+    held: bool = False  # not looked at: the last frame's faces, while newcomers wait for labels
+
+
+@dataclass(frozen=True)
+class Detected:
+    """One detection result and the frame it was computed on (its index, time and image:
+    the tracker compensates for the frames that have been drawn since)."""
+
+    frame: Frame
+    analysis: FrameAnalysis

@@ -15,19 +15,32 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+
+# waits for the event at most `timeout` seconds; True if it is set (threading.Event.wait)
+WaitFn = Callable[[threading.Event, float], bool]
+
+
+def _wait(event: threading.Event, timeout: float) -> bool:
+    return event.wait(timeout)
 
 
 class DrawPacer:
     """Paces the display loop: at once for news, for camera frames at most at twice
-    `target_fps` (labels sooner), and at least at two thirds of it."""
+    `target_fps` (labels sooner), and at least at two thirds of it. `clock`, `sleep` and
+    `wait` are time's and the event's own unless a test hands in a clock it moves itself."""
 
-    def __init__(self, target_fps: float) -> None:
+    def __init__(self, target_fps: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, wait: WaitFn = _wait) -> None:
         if target_fps <= 0:
             raise ValueError(f"target_fps must be positive, not {target_fps}")
         self.period = 1.0 / target_fps
+        self._clock = clock
+        self._sleep = sleep
+        self._wait = wait
         self._news = threading.Event()
         self._label = False  # the news includes a label
-        self._last_draw = time.monotonic()
+        self._last_draw = clock()
 
     def news(self) -> None:
         """Something new to show (a camera frame); safe from any thread."""
@@ -43,13 +56,13 @@ class DrawPacer:
         Call once per drawn frame, after drawing. Periods count from the start of the last
         draw, so a slow draw is followed at once by the next and never by a catch-up burst."""
         due = self._last_draw + 1.5 * self.period
-        woke = self._news.wait(max(0.0, due - time.monotonic()))
+        woke = self._wait(self._news, max(0.0, due - self._clock()))
         if woke:
             floor = self.period / 8 if self._label else self.period / 2
-            pause = self._last_draw + floor - time.monotonic()
+            pause = self._last_draw + floor - self._clock()
             if pause > 0:
-                time.sleep(pause)
+                self._sleep(pause)
         self._news.clear()  # what arrives from here on is drawn by the coming frame or the next
         self._label = False
-        self._last_draw = time.monotonic()
+        self._last_draw = self._clock()
         return woke

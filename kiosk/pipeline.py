@@ -1,8 +1,10 @@
 """One display frame's worth of work, without pygame: detect -> track -> classify -> view.
 
-The display loop calls `step()` once per frame. Detection runs here (a few ms); the model
-runs on the worker thread, so a face shows a box at once, its wheel of candidates as the first
-crop is scored, and its label when the spin lands (kiosk/spin.py).
+The display loop calls `step()` once per frame with the detection thread's newest result
+(kiosk/detect/loop.py; without that thread, tests and benchmarks, each new frame is detected
+here); the model runs on the worker threads, so a face shows a box at once, its wheel of
+candidates as the first crop is scored, and its label when the spin lands
+(kiosk/classify/spins.py).
 Every stage that can fail is guarded: a detector or classifier fault is logged and counted,
 and the screen keeps showing what it last knew.
 """
@@ -14,45 +16,24 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from kiosk.classify.labeller import CropLook, Labeller
+from kiosk.classify.spins import SpinScheduler
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
-from kiosk.detections import Detections
-from kiosk.scene import FaceView, FrameView, Label, SpinView
+from kiosk.detections import Detected, Detections, FrameAnalysis
 from kiosk.sources.base import Frame
-from kiosk.spin import Spin
 from kiosk.track import Track, Tracker
-
-if TYPE_CHECKING:  # the detection thread's result type; no MediaPipe import here
-    from kiosk.detect.loop import Detected
+from kiosk.views import FaceView, FrameView, Label
 
 log = logging.getLogger(__name__)
 
 DetectFn = Callable[[np.ndarray, float], Detections]
 
 RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classification
-SEARCH_YIELDS_MAX_S = 1.5  # the search waits this long at most for a newcomer's crops
-MIN_CROP_PX = 8
-
-
-@dataclass(frozen=True)
-class FrameAnalysis:
-    """Detection of one frame, done on the reader thread; faults travel as values so the
-    display thread reports them (metrics are single-threaded)."""
-
-    detections: Detections
-    detect_s: float | None
-    error: BaseException | None = None
-    held: bool = False  # not looked at: the last frame's faces, while newcomers wait for labels
-
-
-def _face_key(track: Track) -> tuple[str, int, int]:
-    return ("face", track.track_id, track.generation)
 
 
 @dataclass
@@ -61,7 +42,7 @@ class StepTimings:
     faces: int = 0
 
 
-class MotionMeter:
+class RoomMotion:
     """Mean absolute change between small grey thumbnails: is anybody moving?"""
 
     def __init__(self) -> None:
@@ -92,23 +73,20 @@ class Pipeline:
                  search_paused: threading.Event | None = None,
                  on_visitor: Callable[[np.ndarray], None] | None = None) -> None:
         self._config = config
-        self._labeller = labeller
-        # a visitor's mean scores, once per visitor when their first label lands (calibration)
-        self._on_visitor = on_visitor
         self._detect = detect
         # set while a newcomer waits for its first label: the detector's search for distant
         # faces (~10 ms of a core a frame) then waits, so the classifier gets the CPU sooner
         self._search_paused = search_paused if config.detector.search_yields_to_labels else None
-        # set while a newcomer waits for its first label (display thread), read by the reader
+        # set while a newcomer waits for its first label (display thread), read by the detection
         # thread: it then detects one frame in `detector.detect_every_while_labelling`
         self._labels_waiting = threading.Event()
         self._held = 0  # detection thread: frames skipped in a row, the last boxes held
-        self._last_found = Detections.empty()  # reader thread: the last detection's faces
+        self._last_found = Detections.empty()  # detection thread: the last detection's faces
         self._worker = worker
         self._on_error = on_error
         self._on_success = on_success
         self.tracker = Tracker(config.tracker)
-        self._motion = MotionMeter()
+        self._motion = RoomMotion()
         self._last_face_at = time.monotonic()
         self._scene_label: Label | None = None
         self._scene_requested_at: float | None = None
@@ -121,7 +99,14 @@ class Pipeline:
         # the app sets False when kiosk/detect/loop.py detects beside the display
         self.detect_inline = True
         self.detections_applied = 0
-        self.first_label_latencies: list[float] = []  # from a face's first sighting to its label
+        # what each tracked visitor is called: spins, landings, re-spins (the classify stage's);
+        # a visitor's mean scores go to on_visitor once, when their first label lands
+        self.spins = SpinScheduler(config, worker, labeller, self._fail, on_visitor)
+
+    @property
+    def first_label_latencies(self) -> list[float]:
+        """From a face's first sighting to its label landing, per visitor (the last 1,000)."""
+        return self.spins.first_label_latencies
 
     def _fail(self, component: str, exc: BaseException) -> None:
         if self._on_error is None:
@@ -130,58 +115,21 @@ class Pipeline:
             self._on_error(component, exc)
 
     def _apply_results(self, now: float) -> None:
-        by_id = {t.track_id: t for t in self.tracker.tracks}
+        self.spins.keep_only(t.track_id for t in self.tracker.tracks)
         for result in self._worker.drain():
             kind = result.key[0] if isinstance(result.key, tuple) else None
             if not isinstance(result.label, CropLook):
                 continue  # failed: the spin or the scene asks again
             if kind == "face":
-                _, track_id, generation = result.key
-                track = by_id.get(track_id)
-                spin = track.spin if track is not None else None
-                if spin is not None and track.generation == generation and spin.landed is None:
-                    spin.add(result.label)
-                    try:
-                        spin.candidates = self._labeller.candidates(
-                            spin.mean(), self._config.spin.candidates)
-                    except Exception as exc:
-                        self._fail("label", exc)
+                self.spins.take(result.key, result.label)
             elif kind == "scene":
                 self._scene_label = result.label.label
-
-    def _land_due(self, tracks: list[Track], now: float) -> None:
-        """Land every spin that is due: its label is that of its crops' mean scores."""
-        plan = self._config.spin
-        for track in tracks:
-            spin = track.spin
-            if spin is None or not spin.due(now, plan):
-                continue
-            try:
-                label = self._labeller.label_scores(spin.mean(), spin.imagenet_mean())
-            except Exception as exc:
-                self._fail("label", exc)
-                continue
-            spin.landed = label
-            track.label = label
-            track.labelled_at = now
-            if track.generation == 0:  # a visitor counts once, however often they re-spin
-                self.first_label_latencies.append(now - track.created_at)
-                del self.first_label_latencies[:-1000]
-                if self._on_visitor is not None:
-                    try:
-                        self._on_visitor(spin.mean())
-                    except Exception as exc:
-                        self._fail("calibration", exc)
 
     def _note_newcomers_waiting(self, tracks: list[Track], now: float) -> None:
         """While a newcomer's crops are being scored (on 2 cores a crop competes with
         detection for the CPU) the search pauses and detection may skip every other frame (the
-        boxes follow their faces in between), for SEARCH_YIELDS_MAX_S at most, so a classifier
-        that has stopped answering cannot stop them for good."""
-        plan = self._config.spin
-        waiting = any(t.spin is not None and t.spin.landed is None
-                      and t.spin.crops < plan.crops
-                      and now - t.spin.started_at < SEARCH_YIELDS_MAX_S for t in tracks)
+        boxes follow their faces in between), for a while at most (spins.SEARCH_YIELDS_MAX_S)."""
+        waiting = self.spins.newcomers_waiting(tracks, now)
         for event in (self._labels_waiting, self._search_paused):
             if event is None:
                 continue
@@ -189,26 +137,6 @@ class Pipeline:
                 event.set()
             else:
                 event.clear()
-
-    def _request_face_labels(self, image: np.ndarray, tracks: list[Track], now: float) -> None:
-        """Ask for the crops each spinning visitor still needs, the one with fewest first, one
-        crop in flight per visitor (so four newcomers' spins advance side by side)."""
-        h, w = image.shape[:2]
-        pad = self._config.classifier.crop_padding
-        plan = self._config.spin
-        for track in tracks:
-            if track.spin is None and track.label is None:
-                track.spin = Spin(started_at=now)
-        spinning = [t for t in tracks if t.spin is not None and t.spin.landed is None]
-        for track in sorted(spinning, key=lambda t: (t.spin.crops, t.created_at)):
-            key = _face_key(track)
-            if self._worker.pending(key) or not track.spin.wants_crop(now, plan):
-                continue
-            crop = track.box.padded(pad, w, h).crop(image)
-            if crop.shape[0] < MIN_CROP_PX or crop.shape[1] < MIN_CROP_PX:
-                continue
-            if self._worker.submit(key, crop):
-                track.spin.last_request_at = now
 
     def _request_scene_label(self, image: np.ndarray, now: float) -> None:
         scene = self._config.scene
@@ -218,14 +146,9 @@ class Pipeline:
             self._scene_serial += 1
             self._scene_requested_at = now
 
-    def _spin_view(self, track: Track) -> SpinView | None:
-        spin = track.spin
-        if spin is None or spin.landed is not None or not spin.candidates:
-            return None  # landed, or no crop scored yet: the box alone
-        return SpinView(spin.candidates, spin.progress(self._config.spin), spin.started_at)
-
     def analyse(self, frame: Frame, now: float | None = None) -> FrameAnalysis:
-        """Detect faces in a frame; safe to call from the reader thread (one caller at a time).
+        """Detect faces in a frame; the detection thread's work (kiosk/detect/loop.py), or done
+        inline in step() where there is no such thread (one caller at a time).
         Never raises: a fault comes back in the analysis with no faces. While newcomers wait
         for their labels, only one frame in `detector.detect_every_while_labelling` is looked
         at: the others carry the last faces (held: the boxes follow their faces meanwhile)."""
@@ -258,6 +181,7 @@ class Pipeline:
         self.tracker.update(self._detections, now, image, index=index,
                             since=None if since is None else since.index,
                             since_image=None if since is None else since.image)
+        self.spins.respin_due(now)
 
     def step(self, frame: Frame | None, *, camera_available: bool = True,
              notice: str | None = None, now: float | None = None,
@@ -266,51 +190,71 @@ class Pipeline:
 
         `detected`: the newest result of the detection thread (kiosk/detect/loop.py), on this
         frame or an earlier one; without one the boxes follow their faces in this frame. With
-        no detection thread at all (tests, benchmarks), each new frame is detected here."""
+        no detection thread at all (`detect_inline`: tests, benchmarks), each new frame is
+        detected here."""
         now = time.monotonic() if now is None else now
         self._worker.ensure_running()
         self._apply_results(now)
-        if frame is None or not camera_available:
-            if not camera_available:
-                self.tracker.reset()
-                return FrameView(None, mode="camera_unavailable")  # the screen says it all
+        if not camera_available:
+            self.tracker.reset()
+            return FrameView(None, mode="camera_unavailable")  # the screen says it all
+        if frame is None:
             return FrameView(None, notice=notice)
-
-        image = frame.image
         self.timings.detect_s = None
         new_frame = frame.index != self._last_frame_index
-        if new_frame and isinstance(frame.analysis, FrameAnalysis):
-            self._apply_analysis(frame.analysis, now, image, index=frame.index)
-        elif new_frame and self.detect_inline:
-            self._apply_analysis(self.analyse(frame, now), now, image, index=frame.index)
-        else:
-            if new_frame:  # the boxes move with their faces into this frame
-                self.tracker.follow(image, now, frame.index)
-            if detected is not None and isinstance(detected.analysis, FrameAnalysis):
-                self._apply_analysis(detected.analysis, now, image, since=detected.frame,
-                                     index=frame.index)
+        self._track(frame, new_frame, detected, now)
         if new_frame:
-            self._last_frame_index = frame.index
-            self.camera_frames += 1
-            try:
-                self._motion.update(image)
-            except Exception as exc:
-                self._fail("motion", exc)
-
+            self._count(frame)
         tracks = [t for t in self.tracker.tracks if t.present]  # no ghost box (track.py)
         self.timings.faces = len(tracks)
         if tracks:
-            self._last_face_at = now
-            self._scene_label = None
-            self._scene_requested_at = None
-            self._request_face_labels(image, tracks, now)
-            self._land_due(tracks, now)
-            self._note_newcomers_waiting(tracks, now)
-            faces = tuple(FaceView(t.track_id, t.box, t.label, self._spin_view(t))
-                          for t in tracks)
-            return FrameView(image, faces=faces, notice=notice)
+            return self._faces_view(frame.image, tracks, now, notice)
         self._note_newcomers_waiting([], now)
+        return self._room_view(frame.image, now, notice)
 
+    @property
+    def last_frame_index(self) -> int:
+        """The index of the last camera frame processed (-1: none yet)."""
+        return self._last_frame_index
+
+    def _track(self, frame: Frame, new_frame: bool, detected: Detected | None,
+               now: float) -> None:
+        """Detections into tracks. Inline, a new frame is detected and its faces applied as
+        they are; otherwise the boxes follow their faces into a new frame, and a result of the
+        detection thread is moved by what its faces moved since its frame."""
+        if new_frame and self.detect_inline:
+            self._apply_analysis(self.analyse(frame, now), now, frame.image, index=frame.index)
+            return
+        if new_frame:
+            self.tracker.follow(frame.image, now, frame.index)
+        if detected is not None:
+            self._apply_analysis(detected.analysis, now, frame.image, since=detected.frame,
+                                 index=frame.index)
+
+    def _count(self, frame: Frame) -> None:
+        """A new camera frame: counted, and its motion measured (is anybody there?)."""
+        self._last_frame_index = frame.index
+        self.camera_frames += 1
+        try:
+            self._motion.update(frame.image)
+        except Exception as exc:
+            self._fail("motion", exc)
+
+    def _faces_view(self, image: np.ndarray, tracks: list[Track], now: float,
+                    notice: str | None) -> FrameView:
+        """Faces on screen: their spins advance and land; each gets its box and label."""
+        self._last_face_at = now
+        self._scene_label = None
+        self._scene_requested_at = None
+        self.spins.request(image, tracks, now)
+        self.spins.land_due(tracks, now)
+        self._note_newcomers_waiting(tracks, now)
+        faces = tuple(FaceView(t.track_id, t.box, self.spins.label(t.track_id),
+                               self.spins.spin_view(t.track_id)) for t in tracks)
+        return FrameView(image, faces=faces, notice=notice)
+
+    def _room_view(self, image: np.ndarray, now: float, notice: str | None) -> FrameView:
+        """No face: the picture alone, then the whole scene labelled, then the idle screen."""
         scene = self._config.scene
         absent_for = now - self._last_face_at
         if absent_for >= scene.idle_after_s and self._motion.level < scene.idle_motion_threshold:

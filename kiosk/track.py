@@ -2,8 +2,9 @@
 
 A deliberately small tracker in the spirit of `norfair`: greedy matching by overlap (with a
 centre-distance fallback for quick movements), exponential box smoothing, and tracks that
-survive brief misses (a turned head, a blink of the detector). A new track is a newcomer and
-gets a fresh "spin"; `respin_after_s` can re-label someone who stays a long time.
+survive brief misses (a turned head, a blink of the detector). It tracks geometry and identity
+only: what each visitor is called (the spin, its landing, re-spins) is the classify stage's,
+keyed by track id (kiosk/classify/spins.py).
 
 Detection runs on its own thread (kiosk/detect/loop.py), at whatever rate the CPU allows, on
 the freshest frame: between two results `follow()` moves each box with its face in every
@@ -28,24 +29,18 @@ import numpy as np
 
 from kiosk.config import TrackerConfig
 from kiosk.detections import Detections
-from kiosk.scene import Box, Label
-from kiosk.spin import Spin
+from kiosk.views import Box
 
 
 @dataclass
 class Track:
-    """One visitor's face over time and the label they were given."""
+    """One visitor's face over time: where it is and which one it is."""
 
     track_id: int
     box: Box
     created_at: float
     last_seen: float
     hits: int = 1
-    label: Label | None = None
-    labelled_at: float | None = None
-    generation: int = 0  # bumped on each re-spin, so stale answers are ignored
-    spin: Spin | None = None  # this spin's crops and wheel (kiosk/spin.py); a re-spin resets it
-    extra: dict[str, float] = field(default_factory=dict)
     appearance: np.ndarray | None = None  # grey thumbnail at the last detection
     present: bool = True  # detected in this frame, or still seen where it was missed
     gone: bool = False  # missed, and the picture under its box changed: ends now
@@ -179,58 +174,74 @@ class Tracker:
         since, and a new face's appearance is taken from that frame, where its box is."""
         boxes = detections.boxes()
         then = [t.box_at(since) for t in self._tracks]
+        matches = self._match(then, boxes)
+        for ti, bi in matches:
+            self._move(self._tracks[ti], then[ti], boxes[bi], now, image)
+        matched_tracks = {ti for ti, _ in matches}
+        for ti, track in enumerate(self._tracks):
+            if ti not in matched_tracks:
+                self._missed(track, image, now)
+        matched_boxes = {bi for _, bi in matches}
+        for bi, box in enumerate(boxes):
+            if bi not in matched_boxes:
+                self._start(box, now, image, since_image)
+        self._end_lost(now)
+        for track in self._tracks:
+            track.remember(index)
+        return list(self._tracks)
+
+    def _match(self, then: list[Box], boxes: list[Box]) -> list[tuple[int, int]]:
+        """Greedy: the best overlaps first; a pair that barely overlaps still matches when
+        the centres are close (a quick movement)."""
         pairs = sorted(
-            ((then[ti].iou(b), ti, bi)
-             for ti in range(len(self._tracks)) for bi, b in enumerate(boxes)),
+            ((then[ti].iou(b), ti, bi) for ti in range(len(then)) for bi, b in enumerate(boxes)),
             reverse=True,
         )
         used_tracks: set[int] = set()
         used_boxes: set[int] = set()
+        matches: list[tuple[int, int]] = []
         for iou, ti, bi in pairs:
             if ti in used_tracks or bi in used_boxes:
                 continue
-            track, box = self._tracks[ti], boxes[bi]
-            if iou < self._config.iou_match and not _centre_close(then[ti], box):
+            if iou < self._config.iou_match and not _centre_close(then[ti], boxes[bi]):
                 continue
-            (nx, ny), (tx, ty) = track.box.center, then[ti].center
-            box_now = _shifted(box, nx - tx, ny - ty)  # moved as the track has moved since
-            track.box = _smooth(track.box, box_now, self._config.smoothing)
-            track.last_seen = now
-            track.hits += 1
-            track.present = True
-            if image is not None:  # the face as it looks now, under the box as drawn now
-                track.appearance = appearance(image, track.box)
+            matches.append((ti, bi))
             used_tracks.add(ti)
             used_boxes.add(bi)
-        for ti, track in enumerate(self._tracks):
-            if ti not in used_tracks:
-                self._missed(track, image, now)
-        for bi, box in enumerate(boxes):
-            if bi not in used_boxes:
-                source = since_image if since_image is not None else image
-                thumb = appearance(source, box) if source is not None else None
-                track = Track(self._next_id, box, created_at=now, last_seen=now,
-                              appearance=thumb)
-                if since_image is not None and image is not None and thumb is not None:
-                    score, moved = find_again(image, box, thumb)  # where it is now
-                    if score >= self._config.still_there_similarity:
-                        track.box = moved
-                    track.appearance = appearance(image, track.box)
-                self._tracks.append(track)
-                self._next_id += 1
+        return matches
+
+    def _move(self, track: Track, then: Box, box: Box, now: float,
+              image: np.ndarray | None) -> None:
+        """A matched detection: moved as its track has moved since its frame, then smoothed."""
+        (nx, ny), (tx, ty) = track.box.center, then.center
+        box_now = _shifted(box, nx - tx, ny - ty)
+        track.box = _smooth(track.box, box_now, self._config.smoothing)
+        track.last_seen = now
+        track.hits += 1
+        track.present = True
+        if image is not None:  # the face as it looks now, under the box as drawn now
+            track.appearance = appearance(image, track.box)
+
+    def _start(self, box: Box, now: float, image: np.ndarray | None,
+               since_image: np.ndarray | None) -> None:
+        """A newcomer; found on an earlier frame, it is looked for where it is now."""
+        source = since_image if since_image is not None else image
+        thumb = appearance(source, box) if source is not None else None
+        track = Track(self._next_id, box, created_at=now, last_seen=now, appearance=thumb)
+        if since_image is not None and image is not None and thumb is not None:
+            score, moved = find_again(image, box, thumb)  # where it is now
+            if score >= self._config.still_there_similarity:
+                track.box = moved
+            track.appearance = appearance(image, track.box)
+        self._tracks.append(track)
+        self._next_id += 1
+
+    def _end_lost(self, now: float) -> None:
+        """Tracks missed for longer than max_missing_s, or gone from the picture, end."""
         self._tracks = [
             t for t in self._tracks
             if now - t.last_seen <= self._config.max_missing_s and not t.gone
         ]
-        for track in self._tracks:
-            track.remember(index)
-            if self._config.respin_after_s > 0 and track.labelled_at is not None \
-                    and now - track.labelled_at >= self._config.respin_after_s:
-                track.label = None
-                track.labelled_at = None
-                track.spin = None
-                track.generation += 1
-        return list(self._tracks)
 
     def _missed(self, track: Track, image: np.ndarray | None, now: float) -> None:
         """The detector did not find this face: is it still there (keep) or gone (end now)?"""
@@ -243,10 +254,6 @@ class Tracker:
             track.present = True
         else:
             track.gone = True  # the scene changed under the box: no ghost box
-
-    def visible(self, now: float) -> list[Track]:
-        """Tracks seen in this very frame (the ones with a box to draw)."""
-        return [t for t in self._tracks if t.last_seen == now]
 
     def reset(self) -> None:
         self._tracks.clear()

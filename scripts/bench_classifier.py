@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from kiosk.classify.classifier import PersonClassifier  # noqa: E402
 from kiosk.doctor.selftest import per_crop_ms  # noqa: E402
 from kiosk.hostinfo import host_info  # noqa: E402
-from kiosk.scene import Box  # noqa: E402
+from kiosk.views import Box  # noqa: E402
 
 
 def rss_mb() -> float:

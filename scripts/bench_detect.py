@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kiosk.config import DetectorConfig, KioskConfig, load_config  # noqa: E402
 from kiosk.detect import FaceDetector  # noqa: E402
 from kiosk.hostinfo import host_info  # noqa: E402
-from kiosk.scene import Box  # noqa: E402
+from kiosk.views import Box  # noqa: E402
 
 FACE_SIZES = (24, 32, 40, 56, 80, 120)
 RESOLUTIONS = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
@@ -149,7 +149,7 @@ def _positions(rng: np.random.Generator, size: tuple[int, int], face_px: int,
     return spots
 
 
-def _matches(truth: Box, found: Box) -> bool:
+def matches(truth: Box, found: Box) -> bool:
     """A detection counts when it overlaps the face or its centre lies on the face."""
     cx, cy = (found.x0 + found.x1) / 2, (found.y0 + found.y1) / 2
     return truth.iou(found) >= 0.3 or (truth.x0 <= cx <= truth.x1 and truth.y0 <= cy <= truth.y1)
@@ -191,7 +191,7 @@ def run_resolution(name: str, size: tuple[int, int], detector: FaceDetector, hea
             for truth in truths:
                 hit = False
                 for j, box in enumerate(found):
-                    if not matched[j] and _matches(truth, box):
+                    if not matched[j] and matches(truth, box):
                         matched[j] = hit = True
                         break
                 if face_px is not None and f >= clip_frames // 2:

@@ -17,7 +17,7 @@ past), for how far the drawn box lags the face: `box_lag_p95_fw`, the 95th perce
 distance between the box's centre and the face's true centre in each drawn frame, in face
 widths (the target is 0.25).
 
-First labels: `first_label_*` is from a face's arrival to its label landing (kiosk/spin.py);
+First labels: `first_label_*` is from a face's arrival to its label landing (classify/spin.py);
 the spin lasts `spin.min_s` by design, so `label_wait_*` is that time less the designed length
 (what a slow host adds), and `label_wait_over_crop` = label_wait_p50_ms / per_crop_ms_p50.
 
@@ -221,9 +221,9 @@ def _run_moving(name: str, config, seconds: float, parts, video: Path) -> dict[s
         started = time.monotonic()
         while time.monotonic() - started < seconds:
             view = app.step()
-            app._pygame.display.flip()
+            app.present()
             app.pacer.wait()
-            index = app.pipeline._last_frame_index
+            index = app.pipeline.last_frame_index
             if len(view.faces) != 1 or index < 0:
                 continue
             truth = moving_x(index - 1)  # frame indices count from 1

@@ -219,7 +219,7 @@ def check_photos(model_dir: Path) -> list[str]:
     from skimage import data
 
     from kiosk.classify.classifier import PersonClassifier
-    from kiosk.scene import Box
+    from kiosk.views import Box
 
     hopper = Path(__import__("matplotlib").get_data_path()) / "sample_data" / "grace_hopper.jpg"
     astronaut = data.astronaut()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from kiosk.scene import Box
+from kiosk.views import Box
 
 JPEG_QUALITY = 70
 SHRINK = 0.6  # the same visitor further away (scale_keep)

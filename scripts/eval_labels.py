@@ -20,7 +20,7 @@ for history), and `site_shift` (below). Each face is cut as the kiosk cuts it
   scale_keep         unchanged with the photo shrunk to 0.6x, the box with it (per crop)
   light_keep         unchanged under a fixed warm and a fixed cool cast, both counted (per crop)
   visitor_keep       the label the kiosk lands on for a visitor (the mean scores of spin.crops
-                     crops, kiosk/spin.py) is the same on two independent looks at the face;
+                     crops, classify/spin.py) is the same on two independent looks at the face;
                      each crop of a look with its own jitter, JPEG q70 and a scale of 0.7-1.0x
   crop_ms_p50        per-crop latency at batch 1, preprocessing included (p50 over faces)
 

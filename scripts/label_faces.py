@@ -28,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.scene import Box
+from kiosk.views import Box
 
 LFW_SIDE = 200
 OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")

@@ -41,8 +41,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import camera_looks as looks  # noqa: E402
 from label_faces import portrait_faces  # noqa: E402
 
-from kiosk.classify.classifier import sha256_file  # noqa: E402
-from kiosk.classify.manifest import load_manifest, write_manifest  # noqa: E402
+from kiosk.classify.manifest import (  # noqa: E402
+    load_manifest,
+    sha256_file,  # noqa: E402
+    write_manifest,
+)
 from kiosk.classify.preprocess import preprocess  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 

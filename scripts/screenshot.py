@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--topk", action="store_true", help="show the 'why' panel (key T)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for labels")
     ap.add_argument("--spinning", action="store_true",
-                    help="the moment the labels spin (kiosk/spin.py), not once they landed")
+                    help="the moment the labels spin (classify/spin.py), not once they landed")
     args = ap.parse_args(argv)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             shown, steady_since = None, time.monotonic()
             while time.monotonic() < deadline:
                 view = app.step()
-                app._pygame.display.flip()
+                app.present()
                 if args.spinning and len(view.faces) >= 2 and all(
                         f.spin is not None and f.spin.progress >= 0.3 for f in view.faces):
                     break

@@ -74,7 +74,7 @@ def scene(n: int, language: str = "en"):
     from kiosk.classify.labeller import Labeller
     from kiosk.labels.taxonomy import Taxonomy
     from kiosk.labels.translation import Translations
-    from kiosk.scene import Box, FaceView, FrameView
+    from kiosk.views import Box, FaceView, FrameView
 
     tax = Taxonomy.load()
     tr = Translations.load(language) if language != "en" else None

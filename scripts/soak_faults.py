@@ -94,7 +94,7 @@ def soak_with_faults(seconds: float, seed: int, video: Path | None, *,
     app = KioskApp(config, parts.labeller, source, headless=True, metrics=metrics,
                    health=health, provider=parts.classifier.provider,
                    calibration=parts.calibration, faults=faults if inject else None)
-    from kiosk.scene import FrameView
+    from kiosk.views import FrameView
 
     blank = np.zeros((720, 1280, 3), np.uint8)  # never source.read(): the reader thread owns it
     for mode in ("camera_unavailable", "idle"):  # warm-up: every screen's fonts opened once

@@ -13,7 +13,7 @@ from conftest import ASTRONAUT_FACE, place
 
 from kiosk.config import DetectorConfig, KioskConfig
 from kiosk.detect import FaceDetector
-from kiosk.scene import Box
+from kiosk.views import Box
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -90,7 +90,7 @@ def test_a_gpu_session_always_sees_one_batch_shape() -> None:
         plain = clf.predict_proba(crops)
         clf.fixed_batch = True
         shapes: list[tuple[int, ...]] = []
-        session = clf._session
+        session = clf.session
         real_run = session.run
 
         class Recording:  # the real session, remembering the batch shapes it is given
@@ -98,9 +98,9 @@ def test_a_gpu_session_always_sees_one_batch_shape() -> None:
                 shapes.extend(v.shape for v in feeds.values())
                 return real_run(names, feeds)
 
-        clf._session = Recording()
+        clf.session = Recording()
         padded = [clf.predict_proba(crops[:n]) for n in (1, 2, 3)]
-        clf._session = session
+        clf.session = session
     assert {s[0] for s in shapes} == {4}
     for n, probs in zip((1, 2, 3), padded, strict=True):
         assert probs.shape == (n, len(clf.wnids))

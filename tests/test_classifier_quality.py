@@ -17,7 +17,7 @@ import pytest
 
 from kiosk.classify.classifier import PersonClassifier
 from kiosk.labels.taxonomy import Taxonomy
-from kiosk.scene import Box
+from kiosk.views import Box
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "person_effnet"
 ASTRONAUT_FACE = (177, 82, 272, 177)  # as MediaPipe finds it (tests/conftest.py)

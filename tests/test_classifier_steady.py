@@ -24,7 +24,7 @@ from kiosk.classify.loading import load_model_parts, model_dir_for
 from kiosk.classify.manifest import load_manifest
 from kiosk.classify.providers import ProviderChoice
 from kiosk.config import load_config
-from kiosk.scene import Box
+from kiosk.views import Box
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))

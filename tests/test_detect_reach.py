@@ -37,7 +37,7 @@ def test_a_visitor_at_two_metres_is_found_at_1080p_and_kept(
                 frame = room.copy()
                 truth = bench_detect.paste(frame, head, face_px, x + round(3 * np.sin(i / 5)), y)
                 boxes = det.detect(frame, i / 30).boxes()
-                seen.append(any(bench_detect._matches(truth, b) for b in boxes))
+                seen.append(any(bench_detect.matches(truth, b) for b in boxes))
             assert any(seen[:8]), f"{face_px} px face at {(x, y)} not found in 8 frames"
             first = seen.index(True)
             assert all(seen[first:]), f"{face_px} px face lost after frame {first}: {seen}"
@@ -64,7 +64,7 @@ def test_the_old_tiled_pass_alone_misses_that_face(heads: list[bench_detect.Head
     config = KioskConfig.model_validate({"detector": {"search_tile_px": 0}})
     with FaceDetector.from_config(config) as det:
         boxes = [b for i in range(4) for b in det.detect(frame, i / 30).boxes()]
-    assert not any(bench_detect._matches(truth, b) for b in boxes)
+    assert not any(bench_detect.matches(truth, b) for b in boxes)
 
 
 def _frames_to_find(heads: list[bench_detect.Head], room: np.ndarray, config: KioskConfig,
@@ -73,7 +73,7 @@ def _frames_to_find(heads: list[bench_detect.Head], room: np.ndarray, config: Ki
         for i in range(20):
             frame = room.copy()
             truth = bench_detect.paste(frame, heads[0], 48, x + round(4 * np.sin(i / 3)), y)
-            if any(bench_detect._matches(truth, b) for b in det.detect(frame, i / 30).boxes()):
+            if any(bench_detect.matches(truth, b) for b in det.detect(frame, i / 30).boxes()):
                 return i
     return None
 
@@ -105,7 +105,7 @@ def test_a_visitor_close_to_a_1080p_camera_is_found_at_once(
             for i in range(6):
                 frame = room.copy()
                 truth = bench_detect.paste(frame, head, face_px, x, y)
-                if any(bench_detect._matches(truth, b) for b in det.detect(frame, i / 30).boxes()):
+                if any(bench_detect.matches(truth, b) for b in det.detect(frame, i / 30).boxes()):
                     found_by = i
                     break
             det.detect(room, 6 / 30)  # the visitor leaves before the next one comes
@@ -123,12 +123,12 @@ def test_a_paused_search_searches_no_square_but_keeps_found_faces(
         for i in range(14):
             if i == 8:
                 det.search_paused.set()
-                calls = det._calls
+                calls = det.squares_searched
             frame = room.copy()
             truth = bench_detect.paste(frame, heads[0], 80, 1400 + round(3 * np.sin(i / 5)), 700)
-            seen.append(any(bench_detect._matches(truth, b)
+            seen.append(any(bench_detect.matches(truth, b)
                             for b in det.detect(frame, i / 30).boxes()))
-        assert det._calls == calls  # no square searched in the 6 paused frames
+        assert det.squares_searched == calls  # no square searched in the 6 paused frames
         assert all(seen[8:]), seen
 
 
@@ -160,17 +160,17 @@ def test_one_face_never_gets_two_boxes_when_passes_box_it_differently(tmp_path: 
     assert min(counts[5:]) == 4  # and every visitor is kept
 
 
-def test_either_centre_inside_the_other_box_is_the_same_face() -> None:
-    from kiosk.detect import _same_face, _suppress_duplicates
+def test_either_centre_inside_the_other_box_is_thesame_face() -> None:
+    from kiosk.detect.dedupe import same_face, suppress_duplicates
     from kiosk.detections import Detections
-    from kiosk.scene import Box
+    from kiosk.views import Box
 
     rows = [(1056, 381, 1191, 516), (1109, 337, 1285, 513),  # one face, the boxes of above
             (1300, 381, 1435, 516)]  # the next visitor, a little apart
     near, wide, beside = (Box(*row) for row in rows)
     assert near.iou(wide) < 0.3
-    assert _same_face(near, wide) and _same_face(wide, near)
-    assert not _same_face(near, beside) and not _same_face(beside, near)
+    assert same_face(near, wide) and same_face(wide, near)
+    assert not same_face(near, beside) and not same_face(beside, near)
     found = Detections(np.asarray(rows, np.float32), np.asarray([0.9, 0.95, 0.8], np.float32))
-    kept = _suppress_duplicates(found)  # the more confident box of the face, and the other face
+    kept = suppress_duplicates(found)  # the more confident box of the face, and the other face
     assert [tuple(map(int, b)) for b in kept.xyxy.tolist()] == [rows[1], rows[2]]

@@ -12,8 +12,8 @@ from conftest import ASTRONAUT_FACE, place
 from kiosk.config import DetectorConfig, KioskConfig, TrackerConfig
 from kiosk.detect import DetectorError, FaceDetector
 from kiosk.detections import Detections
-from kiosk.scene import Box
 from kiosk.track import Tracker
+from kiosk.views import Box
 
 
 @pytest.fixture()
@@ -79,11 +79,39 @@ def test_tracker_keeps_identity_and_spins_for_newcomers() -> None:
     assert len(tracks) == 1 and tracks[0].track_id not in ids  # the first visitor left
 
 
-def test_tracker_survives_a_missed_detection_and_respins_after_a_while() -> None:
+def test_tracker_survives_a_missed_detection_and_a_label_respins_after_a_while() -> None:
+    from kiosk.classify.labeller import CropLook
+    from kiosk.classify.spins import SpinScheduler, face_key
+
     tracker = Tracker(TrackerConfig(max_missing_s=1.0, respin_after_s=5.0))
     (track,) = tracker.update(_dets((0, 0, 50, 50)), 0.0)
-    track.labelled_at = 0.0
-    track.label = object()  # type: ignore[assignment]
     assert tracker.update(Detections.empty(), 0.5)[0].track_id == track.track_id
     (again,) = tracker.update(_dets((2, 0, 52, 50)), 5.5)
-    assert again.track_id == track.track_id and again.label is None and again.generation == 1
+    assert again.track_id == track.track_id  # one visitor, one identity
+
+    class Labeller:  # the landing's label, whatever the scores
+        def label_scores(self, scores, imagenet=None):  # noqa: ANN001, ANN202
+            return "a label"
+
+        def candidates(self, scores, k):  # noqa: ANN001, ANN202
+            return ("a label",)
+
+    class Worker:
+        def pending(self, key) -> bool:  # noqa: ANN001
+            return False
+
+        def submit(self, key, crop) -> bool:  # noqa: ANN001
+            return True
+
+    config = KioskConfig.model_validate({"tracker": {"respin_after_s": 5.0},
+                                         "spin": {"crops": 1, "min_s": 0.0}})
+    spins = SpinScheduler(config, Worker(), Labeller(),  # type: ignore[arg-type]
+                          lambda what, exc: None)
+    spins.request(np.zeros((100, 100, 3), np.uint8), [track], 0.0)
+    spins.take(face_key(track.track_id, 0), CropLook(np.zeros(3), None, None))  # type: ignore[arg-type]
+    spins.land_due([track], 0.0)
+    assert spins.label(track.track_id) == "a label"
+    spins.respin_due(4.9)
+    assert spins.label(track.track_id) == "a label"
+    spins.respin_due(5.0)
+    assert spins.label(track.track_id) is None and spins.state(track.track_id).generation == 1

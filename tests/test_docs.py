@@ -83,7 +83,7 @@ def test_the_screenshot_script_draws_the_real_kiosk(tmp_path: Path) -> None:
 def test_the_readme_sha256s_are_what_the_set_up_built() -> None:
     """Issue 20: a rebuild from the lock gives the bytes the README names (the shipped model,
     and the steady model scripts/setup.sh builds from it, which ./scripts/test.sh runs first)."""
-    from kiosk.classify.classifier import sha256_file
+    from kiosk.classify.manifest import sha256_file
 
     named = dict(re.findall(r"\| `(models/[\w/]+\.onnx)`[^|]*\| `([0-9a-f]{64})` \|",
                             README.read_text()))

@@ -67,7 +67,7 @@ def _break_drawing(app: KioskApp) -> None:
     def broken(surface: object, view: object) -> None:
         raise RuntimeError("a drawing bug")
 
-    app.renderer._draw = broken  # type: ignore[method-assign]
+    app.renderer.paint = broken
 
 
 def test_a_render_fault_is_counted() -> None:
@@ -76,13 +76,13 @@ def test_a_render_fault_is_counted() -> None:
     try:
         app.run(max_frames=3, paced=False)
         assert "render" not in metrics.snapshot()["errors"]
-        real = app.renderer._draw
+        real = app.renderer.paint
         _break_drawing(app)
         app.run(max_frames=3, paced=False)
         assert metrics.snapshot()["errors"]["render"] == 3
         assert "RuntimeError: a drawing bug" in metrics.snapshot()["last_error"]["render"]
         assert not app.screenshot().any()  # the frame drawn black meanwhile
-        app.renderer._draw = real  # type: ignore[method-assign]
+        app.renderer.paint = real
         app.run(max_frames=1, paced=False)
         assert metrics.consecutive_failures("render") == 0  # recovered
     finally:
@@ -136,11 +136,11 @@ def test_render_failing_n_frames_in_a_row_stops_the_watchdog_pings(tmp_path: Pat
     try:
         app.run(max_frames=4, paced=False)
         assert pings() == 4  # one a frame while all is well
-        real = app.renderer._draw
+        real = app.renderer.paint
         _break_drawing(app)
         app.run(max_frames=20, paced=False)
         assert pings() == 4  # the first 4 failures still ping; from the 5th in a row, none
-        app.renderer._draw = real  # type: ignore[method-assign]
+        app.renderer.paint = real
         app.run(max_frames=3, paced=False)
         assert pings() == 3  # drawn again: the pings resume
     finally:
@@ -167,15 +167,17 @@ def test_calibration_save_faults_and_a_gone_source_are_counted_in_the_metrics() 
     from kiosk.service.faults import Fault, Faults
 
     config = _config()
+    # next to no start-up grace: the source is gone at once
+    config = config.model_copy(update={"camera": config.camera.model_copy(
+        update={"read_timeout_s": 0.001})})
     metrics = Metrics(config.service)
     saves: list[int] = []
     calibration = types.SimpleNamespace(save=lambda: saves.append(1) or False,
                                         add_visitor=lambda scores: None, count=0)
     faults = Faults([Fault("state_full", 0.0, 30.0), Fault("camera_gone", 0.0, 30.0)])
     app = _app(config, metrics=metrics, calibration=calibration, faults=faults)
-    app._source_outage._quiet_until = 0.0  # no start-up grace: the source is gone at once
     try:
-        app._save_calibration()
+        app.service.save_calibration()
         app.run(max_frames=3, paced=False)
         errors = metrics.snapshot()["errors"]
         assert errors["calibration"] == 1 and saves == []

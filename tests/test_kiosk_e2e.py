@@ -14,8 +14,8 @@ from conftest import ASTRONAUT_FACE, place, write_video
 
 from kiosk.app import KioskApp
 from kiosk.config import KioskConfig
-from kiosk.scene import Box
 from kiosk.sources.files import ImageSource, VideoFileSource
+from kiosk.views import Box
 
 GREEN = np.array([0, 255, 0])
 
@@ -129,7 +129,7 @@ def test_a_newcomer_gets_a_fresh_spin(parts, tmp_path: Path, astronaut: np.ndarr
 
     def voted(v) -> bool:  # noqa: ANN001 - one face whose label has landed
         tracks = app.pipeline.tracker.tracks
-        return len(v.faces) == 1 and len(tracks) == 1 and tracks[0].label is not None
+        return len(v.faces) == 1 and len(tracks) == 1 and v.faces[0].label is not None
 
     try:
         first = _run_until(app, voted)
@@ -205,7 +205,7 @@ def test_model_session_that_raises_is_logged_and_the_display_goes_on(
     metrics = Metrics(KioskConfig().service)
     app = KioskApp(_config(), parts.labeller, VideoFileSource(astronaut_video), headless=True,
                    threaded_source=False, metrics=metrics)
-    session = parts.classifier._session  # the real onnxruntime session
+    session = parts.classifier.session  # the real onnxruntime session
     real_run = session.run
     calls = {"n": 0}
 
@@ -329,19 +329,29 @@ class _BlinkingDetector:
     def __init__(self, config: KioskConfig, miss: range) -> None:
         from kiosk.detect import FaceDetector
 
-        self._real = FaceDetector.from_config(config)
-        self._miss = miss
+        self.real = FaceDetector.from_config(config)
+        self.miss = miss
         self.calls = 0
 
     def detect(self, image: np.ndarray, timestamp: float):
         from kiosk.detections import Detections
 
         self.calls += 1
-        found = self._real.detect(image, timestamp)
-        return Detections.empty() if self.calls in self._miss else found
+        found = self.real.detect(image, timestamp)
+        return Detections.empty() if self.calls in self.miss else found
 
     def close(self) -> None:
-        self._real.close()
+        self.real.close()
+
+
+class _FlakyDetector(_BlinkingDetector):
+    """The real detector, failing its first three calls."""
+
+    def detect(self, image: np.ndarray, timestamp: float):
+        if self.calls < 3:
+            self.calls += 1
+            raise RuntimeError("injected detector fault")
+        return super().detect(image, timestamp)
 
 
 def test_a_face_missed_for_a_second_keeps_its_track_and_label(parts,
@@ -358,14 +368,14 @@ def test_a_face_missed_for_a_second_keeps_its_track_and_label(parts,
     try:
         def voted(v) -> bool:  # wait for the label to land (it is fixed from then on)
             tracks = app.pipeline.tracker.tracks
-            return bool(v.faces) and bool(tracks) and tracks[0].label is not None
+            return bool(v.faces) and bool(tracks) and v.faces[0].label is not None
 
         view = _run_until(app, voted)
         assert view.faces and view.faces[0].label is not None
         track_id, label = view.faces[0].track_id, view.faces[0].label
-        detector._miss = range(detector.calls + 1, detector.calls + 31)
+        detector.miss = range(detector.calls + 1, detector.calls + 31)
         started = time.monotonic()
-        while detector.calls < detector._miss.stop + 5:
+        while detector.calls < detector.miss.stop + 5:
             view = app.step()
             assert [(f.track_id, f.label) for f in view.faces] == [(track_id, label)], \
                 f"lost after {time.monotonic() - started:.2f} s"
@@ -375,27 +385,21 @@ def test_a_face_missed_for_a_second_keeps_its_track_and_label(parts,
         app.close()
 
 
-def test_a_detector_fault_on_the_reader_thread_is_counted_and_detection_recovers(
+def test_a_detector_fault_on_the_detection_thread_is_counted_and_detection_recovers(
         parts, astronaut_video: Path):
     from kiosk.service.metrics import Metrics
 
     metrics = Metrics(KioskConfig().service)
-    app = KioskApp(_config(), parts.labeller, VideoFileSource(astronaut_video), headless=True,
-                   metrics=metrics)  # threaded: detection runs on the reader thread
-    real_detect = app.pipeline._detect
-    calls = {"n": 0}
-
-    def flaky_detect(image, timestamp):
-        calls["n"] += 1
-        if calls["n"] <= 3:
-            raise RuntimeError("injected detector fault")
-        return real_detect(image, timestamp)
-
+    config = _config()
+    detector = _FlakyDetector(config, range(0))
+    app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
+                   metrics=metrics,  # threaded: detection runs on its own thread
+                   detector=detector)  # type: ignore[arg-type]
     try:
-        app.pipeline._detect = flaky_detect
         view = _run_until(app, lambda v: bool(v.faces), timeout=10)
-        assert view.faces, "detection never recovered on the reader thread"
-        assert app.reader._thread is not None and app.reader._thread.is_alive()
+        assert view.faces, "detection never recovered on the detection thread"
+        assert app.reader.reading and app.detect_loop is not None
+        assert app.detect_loop.restarts == 0  # the faults came back as values
         assert metrics.snapshot()["errors"].get("detect", 0) >= 1
     finally:
         app.close()
@@ -422,7 +426,7 @@ def test_a_label_or_a_camera_frame_wakes_the_display_before_its_next_tick(
         app.close()
 
     app = KioskApp(config, parts.labeller, VideoFileSource(astronaut_video), headless=True,
-                   provider=parts.classifier.provider)  # the reader thread reads at 30 fps
+                   provider=parts.classifier.provider)  # the reader reads at 30 fps
     try:
         app.pacer.wait()
         started = time.monotonic()

@@ -18,9 +18,9 @@ from conftest import ASTRONAUT_FACE, place, write_video
 from kiosk.config import KioskConfig, TrackerConfig
 from kiosk.detect.loop import DetectionLoop
 from kiosk.detections import Detections
-from kiosk.scene import Box
 from kiosk.sources.base import Frame
 from kiosk.track import Tracker
+from kiosk.views import Box
 
 
 def _shifted_face(astronaut: np.ndarray, dx: int) -> np.ndarray:
@@ -171,7 +171,7 @@ def test_a_slow_detector_does_not_slow_the_picture(tmp_path: Path, astronaut: np
         assert calls <= 10  # the detector ran at its own pace, on the freshest frames
         view = app.step()
         assert len(view.faces) == 1
-        index = app.pipeline._last_frame_index
+        index = app.pipeline.last_frame_index
         assert view.faces[0].box.iou(_truth(index - 1)) > 0.6  # where the face is now
     finally:
         app.close()

@@ -15,7 +15,7 @@ import skimage.io  # noqa: E402
 
 from kiosk.config import DisplayConfig, TextsConfig  # noqa: E402
 from kiosk.render import Renderer, ScreenMapping, annotate_still  # noqa: E402
-from kiosk.scene import Box, FaceView, FrameView, Label, SpinView  # noqa: E402
+from kiosk.views import Box, FaceView, FrameView, Label, SpinView  # noqa: E402
 
 SIZE = (1920, 1080)
 GREEN = (0, 255, 0)

@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.render.geometry import ScreenMapping, map_box, orient_point, oriented_size
 from kiosk.render.image import orient_array
-from kiosk.scene import Box
+from kiosk.views import Box
 
 W, H = 100, 50
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from conftest import FakeClock, fed_metrics
 
-from kiosk.capture import Capture
 from kiosk.config import CaptureConfig, ServiceConfig
+from kiosk.screen_capture import Capture
 from kiosk.service.health import Health, build_health, read_health
 from kiosk.service.metrics import Metrics
 
@@ -54,8 +54,15 @@ def test_windows_are_bounded() -> None:
         m.record_frame(0.01)
         m.record_detection(0.01)
         m.record_classification(0.01, 1)
-    assert len(m._frame_s) == len(m._detect_s) == len(m._classify_s) == 64
-    assert m.snapshot()["frames"] == 10_000
+    snap = m.snapshot()
+    assert snap["frames"] == 10_000 and snap["totals"]["detections"] == 10_000
+    # the windows hold the last 64: a slow stretch older than that has left every percentile
+    for _ in range(64):
+        m.record_frame(0.5)
+        m.record_detection(0.5)
+        m.record_classification(0.5, 1)
+    snap = m.snapshot()
+    assert snap["frame_p50_ms"] == snap["detect_p50_ms"] == snap["classify_p50_ms"] == 500.0
 
 
 def test_from_service_config() -> None:

@@ -18,9 +18,9 @@ from kiosk.classify.worker import Result
 from kiosk.config import KioskConfig
 from kiosk.detections import Detections
 from kiosk.pipeline import Pipeline
-from kiosk.scene import Box
 from kiosk.sources.base import Frame
 from kiosk.track import Track
+from kiosk.views import Box
 
 IMAGE = np.zeros((512, 512, 3), np.uint8)
 
@@ -132,7 +132,8 @@ def test_crops_are_spaced_in_time_and_a_failed_one_is_asked_again(model) -> None
     assert len(worker.asked) == 2
     worker.answer(worker.asked[-1], None)  # the model failed on it
     _frame(pipe, 0.2, 4)
-    assert len(worker.asked) == 3 and pipe.tracker.tracks[0].spin.crops == 1
+    track_id = pipe.tracker.tracks[0].track_id
+    assert len(worker.asked) == 3 and pipe.spins.state(track_id).spin.crops == 1
 
 
 def test_a_slow_host_still_lands_by_max_s(model) -> None:
@@ -141,7 +142,7 @@ def test_a_slow_host_still_lands_by_max_s(model) -> None:
     _frame(pipe, 0.0, 1)
     worker.answer(worker.asked[-1], looks[0])
     _frame(pipe, 1.9, 2)
-    assert pipe.tracker.tracks[0].label is None
+    assert pipe.spins.label(pipe.tracker.tracks[0].track_id) is None
     view = _frame(pipe, 2.05, 3)
     assert view.faces[0].label is not None
     assert view.faces[0].label.wnid == labeller.label_scores(looks[0].scores).wnid
@@ -155,8 +156,7 @@ def test_newcomers_with_fewest_crops_are_asked_first(model) -> None:
     worker.answer(worker.asked[-1], looks[0])
     _frame(pipe, 0.01, 2)
     newcomer = Track(99, Box(300, 300, 380, 380), created_at=0.1, last_seen=0.1)
-    pipe.tracker._tracks.append(newcomer)
-    pipe._request_face_labels(IMAGE, [track, newcomer], 0.2)
+    pipe.spins.request(IMAGE, [track, newcomer], 0.2)
     assert [k[1] for k in worker.asked[-2:]] == [99, track.track_id]
 
 
@@ -167,13 +167,14 @@ def test_a_respin_is_a_new_spin_but_not_a_new_visitor(model) -> None:
     _frame(pipe, 0.0, 1)
     worker.answer(worker.asked[-1], looks[0])
     _frame(pipe, 0.1, 2)
-    track = pipe.tracker.tracks[0]
-    assert track.label is not None and len(visitors) == 1
-    track.label, track.spin, track.generation = None, None, 1  # what tracker.respin_after_s does
+    track_id = pipe.tracker.tracks[0].track_id
+    assert pipe.spins.label(track_id) is not None and len(visitors) == 1
+    pipe.spins.respin(track_id)  # what tracker.respin_after_s does
+    assert pipe.spins.label(track_id) is None and pipe.spins.state(track_id).generation == 1
     _frame(pipe, 0.2, 3)
     worker.answer(worker.asked[-1], other)
     _frame(pipe, 0.3, 4)
-    assert track.label.wnid == labeller.label_scores(other.scores).wnid
+    assert pipe.spins.label(track_id).wnid == labeller.label_scores(other.scores).wnid
     assert len(visitors) == 1  # each visitor counts once, however long they stay
 
 
@@ -195,7 +196,8 @@ def test_the_search_waits_while_a_newcomer_spins(model) -> None:
     worker.answer(worker.asked[-1], looks[1])
     _frame(pipe, 0.1, 3)
     assert not paused.is_set()  # its crops are in: the search goes on while it lands
-    pipe.tracker.tracks[0].spin.crops = 0  # a face whose crops never come (a stuck model)
+    # a face whose crops never come (a stuck model)
+    pipe.spins.state(pipe.tracker.tracks[0].track_id).spin.crops = 0
     _frame(pipe, 0.3, 4)
     assert paused.is_set()
     _frame(pipe, 1.55, 5)
@@ -230,12 +232,10 @@ def test_detection_looks_at_every_other_frame_while_a_newcomer_spins(model) -> N
             now = i / 30
             if i == 6:  # the newcomer's only crop is scored
                 worker.answer(worker.asked[-1], looks[0])
-            frame = Frame(image=IMAGE, index=i, timestamp=now)
             before = len(calls)
-            analysis = pipe.analyse(frame, now)
+            view = pipe.step(Frame(image=IMAGE, index=i, timestamp=now), now=now)
             looked.append(len(calls) > before)
-            assert analysis.held != looked[-1]
-            view = pipe.step(Frame(i, IMAGE, now, analysis), now=now)
+            assert (pipe.timings.detect_s is not None) == looked[-1]  # a held frame: no time
             assert [f.box for f in view.faces] == [pipe.tracker.tracks[0].box]  # never lost
         return looked
 

@@ -6,9 +6,10 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from kiosk.classify.worker import ClassificationWorker
-from kiosk.scene import Label
+from kiosk.views import Label
 
 
 def _label(name: str) -> Label:
@@ -95,20 +96,31 @@ def test_two_threads_classify_two_crops_side_by_side() -> None:
     assert all(r.label is not None for r in results), [r.error for r in results]
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # meant
 def test_a_dead_thread_of_several_is_restarted() -> None:
-    worker = ClassificationWorker(lambda crops: [_label("ok") for _ in crops], threads=2)
-    worker._stop.set()  # both threads leave their loop, as if they had died
+    deaths = [2]
+    lock = threading.Lock()
+
+    def label_fn(crops):
+        with lock:
+            die, deaths[0] = deaths[0] > 0, deaths[0] - 1
+        if die:  # not an Exception: the thread ends, as a bug outside the guard would end it
+            raise SystemExit
+        return [_label("ok") for _ in crops]
+
+    worker = ClassificationWorker(label_fn, batch_size=1, threads=2)
+    crop = np.zeros((8, 8, 3), np.uint8)
+    assert worker.submit("a", crop) and worker.submit("b", crop)
     deadline = time.monotonic() + 5
-    while any(t is not None and t.is_alive() for t in worker._threads):
+    while worker.restarts < 2:  # the display calls this every frame
         assert time.monotonic() < deadline
-        time.sleep(0.05)
-    worker._stop.clear()
-    worker.ensure_running()
+        time.sleep(0.02)
+        worker.ensure_running()
     assert worker.restarts == 2
-    assert worker.submit("x", np.zeros((8, 8, 3), np.uint8))
+    assert worker.submit("x", crop)
     (result,) = _wait(worker, 1)
     worker.close()
-    assert result.label is not None
+    assert result.key == "x" and result.label is not None
 
 
 def test_a_worker_needs_a_thread() -> None:

@@ -7,7 +7,6 @@ visitor arrives: checksum, input name and size, output width, and one warm-up ru
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -18,20 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.classify.errors import ModelError
-from kiosk.classify.manifest import Manifest, load_manifest
+from kiosk.classify.manifest import Manifest, load_manifest, sha256_file
 from kiosk.classify.preprocess import preprocess
 from kiosk.classify.prior import ScorePrior, load_prior
 from kiosk.classify.providers import choose_providers, provider_options
 
 log = logging.getLogger(__name__)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -66,6 +57,22 @@ def _trt_cache_dir(sha: str) -> Path:
     return path
 
 
+def _check_model_file(path: Path, manifest: Manifest, verify_checksum: bool) -> None:
+    """The model file is there, of the manifest's size and (verify_checksum) its sha256."""
+    if not path.is_file():
+        raise ModelError(path, "model file not found (named by manifest.json)")
+    size = path.stat().st_size
+    if size != manifest.size_bytes:
+        raise ModelError(path, f"model file is {size} bytes but manifest.json says "
+                         f"{manifest.size_bytes}: truncated or replaced")
+    if verify_checksum:
+        digest = sha256_file(path)
+        if digest != manifest.sha256:
+            raise ModelError(path, f"sha256 {digest[:16]}... does not match "
+                             f"manifest.json ({manifest.sha256[:16]}...): corrupt or "
+                             "replaced model file")
+
+
 class PersonClassifier:
     """The person-subtree model. Safe to call from one worker thread (calls are serialised)."""
 
@@ -79,19 +86,8 @@ class PersonClassifier:
         self.wnids: tuple[str, ...] = tuple(self.manifest.output_wnids)
         self.batch_size = int(batch_size)
         self._lock = threading.Lock()
-        self._session = None
-        if not self.model_path.is_file():
-            raise ModelError(self.model_path, "model file not found (named by manifest.json)")
-        size = self.model_path.stat().st_size
-        if size != self.manifest.size_bytes:
-            raise ModelError(self.model_path, f"model file is {size} bytes but manifest.json says "
-                             f"{self.manifest.size_bytes}: truncated or replaced")
-        if verify_checksum:
-            digest = sha256_file(self.model_path)
-            if digest != self.manifest.sha256:
-                raise ModelError(self.model_path, f"sha256 {digest[:16]}... does not match "
-                                 f"manifest.json ({self.manifest.sha256[:16]}...): corrupt or "
-                                 "replaced model file")
+        self.session = None  # the onnxruntime session (tests may swap in one that fails)
+        _check_model_file(self.model_path, self.manifest, verify_checksum)
         self.imagenet_names: tuple[str, ...] = ()
         if self.manifest.imagenet_classes:
             self.imagenet_names = _read_imagenet_names(
@@ -150,7 +146,7 @@ class PersonClassifier:
             else:
                 raise ModelError(self.model_path,
                                  f"not a loadable ONNX model: {_first_line(exc)}") from exc
-        self._session = session
+        self.session = session
         self.provider: str = session.get_providers()[0]
         if self.provider == "CPUExecutionProvider":
             self.provider_note: str = note or "CPU requested"
@@ -166,7 +162,7 @@ class PersonClassifier:
 
     def _check_io(self) -> None:
         m = self.manifest
-        inputs = self._session.get_inputs()
+        inputs = self.session.get_inputs()
         if len(inputs) != 1 or inputs[0].name != m.input_name:
             found = ", ".join(f"{i.name}{i.shape}" for i in inputs)
             raise ModelError(self.model_path,
@@ -182,7 +178,7 @@ class PersonClassifier:
             raise ModelError(self.model_path,
                              f"model input {m.input_name} has shape {shape} but manifest.json says "
                              f"[batch, 3, {h}, {w}] (input_size {h}x{w}, NCHW)")
-        outputs = {o.name: o.shape for o in self._session.get_outputs()}
+        outputs = {o.name: o.shape for o in self.session.get_outputs()}
         wanted = [n for n in (self.main_output, m.outputs.logits, m.outputs.embedding,
                               m.outputs.imagenet) if n]
         missing = [n for n in wanted if n not in outputs]
@@ -214,7 +210,7 @@ class PersonClassifier:
 
     def _run(self, batch: np.ndarray, names: list[str]) -> list[np.ndarray]:
         with self._lock:  # only to read the session: runs may overlap (one per worker thread)
-            session = self._session
+            session = self.session
         if session is None:
             raise RuntimeError("classifier is closed")
         return session.run(names, {self.manifest.input_name: batch})
@@ -312,7 +308,7 @@ class PersonClassifier:
 
     def close(self) -> None:
         with self._lock:
-            self._session = None
+            self.session = None
 
     def __enter__(self) -> PersonClassifier:
         return self

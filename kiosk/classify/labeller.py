@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kiosk.scene import Label
+from kiosk.views import Label
 
 if TYPE_CHECKING:
     from kiosk.classify.classifier import PersonClassifier

@@ -8,6 +8,7 @@ made) are for people: they are shown by `kiosk doctor` and copied into models/RE
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -16,6 +17,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kiosk.classify.errors import ModelError
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """A file's sha256 in hex, read a chunk at a time (models are tens of MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 MANIFEST_FILE = "manifest.json"
 FORMAT = "roulette-kiosk/person-model/1"

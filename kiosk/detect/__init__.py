@@ -20,10 +20,7 @@ One module per pass, put together by `FaceDetector` (detector.py):
 With `search_tile_px: 0` only the old pass runs: tiles of the downscaled frame's height.
 """
 
-from kiosk.detect.dedupe import same_face as _same_face
-from kiosk.detect.dedupe import suppress_duplicates as _suppress_duplicates
 from kiosk.detect.detector import FaceDetector
 from kiosk.detect.models import DetectorError
 
-# the private names are those kiosk.detect had before it was a package (tests use them)
-__all__ = ["DetectorError", "FaceDetector", "_same_face", "_suppress_duplicates"]
+__all__ = ["DetectorError", "FaceDetector"]

@@ -21,7 +21,7 @@ from kiosk.detect.models import Found, Row, as_image, in_frame, open_detector, s
 from kiosk.detect.pyramid import Pyramid
 from kiosk.detections import Detections
 from kiosk.mediapipe_import import vision
-from kiosk.scene import Box
+from kiosk.views import Box
 
 CONFIRM_INPUT_PX = 128  # the short-range model's input
 CONFIRM_FACE_FRACTION = 0.3  # a face is confirmed in a square ~3.3 faces wide, where the

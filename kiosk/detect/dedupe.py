@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kiosk.detections import Detections
-from kiosk.scene import Box
+from kiosk.views import Box
 
 
 def same_face(a: Box, b: Box) -> bool:

@@ -58,9 +58,9 @@ class FaceDetector:
         return cls(config.resolve(path), det, config.resolve(det.full_range_path))
 
     @property
-    def _calls(self) -> int:
-        """Live search squares taken so far: kiosk.detect's name for it before it was a
-        package (tests/test_detect_reach.py checks that a paused search takes none)."""
+    def squares_searched(self) -> int:
+        """Live search squares taken so far (tests/test_detect_reach.py checks that a paused
+        search takes none)."""
         return self._search.squares_taken if self._search is not None else 0
 
     def detect(self, image: np.ndarray, timestamp_s: float) -> Detections:

@@ -16,28 +16,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from kiosk.detections import Detected, FrameAnalysis
 from kiosk.sources.base import Frame
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Detected:
-    """One detection result and the frame it was computed on (its index, time and image:
-    the tracker compensates for the frames that have been drawn since)."""
-
-    frame: Frame
-    analysis: object  # the pipeline's FrameAnalysis
+__all__ = ["Detected", "DetectionLoop"]
 
 
 class DetectionLoop:
     """`submit(frame)` from the reader (newest wins), `take()` from the display (the newest
     result not yet taken, or None). `analyse` must not raise (the pipeline's does not)."""
 
-    def __init__(self, analyse: Callable[[Frame, float], object],
-                 skip: Callable[[object], bool] = lambda analysis: False) -> None:
+    def __init__(self, analyse: Callable[[Frame, float], FrameAnalysis],
+                 skip: Callable[[FrameAnalysis], bool] = lambda analysis: False) -> None:
         self._analyse = analyse
         self._skip = skip  # a result that is not news (a held frame): not published
         self._lock = threading.Lock()

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from kiosk.detect.pyramid import Pyramid
-from kiosk.scene import Box
+from kiosk.views import Box
 
 MOTION_LEVEL = 6  # a thumbnail pixel changed by more than this (of 255) counts as motion
 MOTION_THUMB = 4  # motion is measured on a thumbnail 1/this of the frame's width; at 1/8 and

@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.classify.manifest import sha256_file
 from kiosk.config import KioskConfig
-from kiosk.doctor.base import Check, file_size, quiet_stderr, sha256
+from kiosk.doctor.base import Check, file_size, quiet_stderr
 
 
 def check_detector(cfg: KioskConfig) -> list[Check]:
@@ -18,7 +19,7 @@ def check_detector(cfg: KioskConfig) -> list[Check]:
     path = cfg.resolve(getattr(det, key))
     if not path.is_file():
         return [Check("FAIL", "detector", f"detector.{key}: {path} not found")]
-    detail = f"{det.model} {path.name} {file_size(path)} sha256 {sha256(path)[:12]}"
+    detail = f"{det.model} {path.name} {file_size(path)} sha256 {sha256_file(path)[:12]}"
     try:
         from kiosk.detect import FaceDetector
 

@@ -23,19 +23,20 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from kiosk.config import KioskConfig
 from kiosk.doctor.base import Check
 from kiosk.hostinfo import HostInfo, host_info
+from kiosk.sources.base import mirrors
 
 if TYPE_CHECKING:
     from kiosk.classify.worker import ClassificationWorker
     from kiosk.detect import FaceDetector
     from kiosk.render.renderer import Renderer
-    from kiosk.scene import Label
+    from kiosk.views import Label
 
 NEWCOMERS = 4  # visitors arriving together, as in bench_kiosk's 4-face cases
 WAVES = 5  # newcomer waves timed; the figure is their median
@@ -166,7 +167,7 @@ class FrameLoop:
     def step(self, paced: bool = True) -> None:
         import cv2
 
-        from kiosk.scene import FaceView, FrameView
+        from kiosk.views import FaceView, FrameView
 
         jpeg = np.frombuffer(self._frames[self._index % len(self._frames)], np.uint8)
         self._index += 1
@@ -244,20 +245,14 @@ def _ms(values: Sequence[float] | np.ndarray, q: float) -> float:
 
 def measure(config: KioskConfig) -> Figures:
     """Run the self-test with the real detector, renderer, model and worker (a few seconds)."""
-    from kiosk.classify.loading import (
-        classifier_threads,
-        classifier_workers,
-        kiosk_worker,
-        load_model_parts,
-    )
+    from kiosk.classify.loading import classifier_threads, classifier_workers, load_model_parts
     from kiosk.detect import FaceDetector
     from kiosk.render.renderer import Renderer
 
     started = time.monotonic()
     cam = config.camera
     # the kiosk mirrors a live camera with `display.mirror: auto`: the frames stand in for one
-    mirror = (cam.source in ("camera", "auto") if config.display.mirror == "auto"
-              else bool(config.display.mirror))
+    mirror = mirrors(config.display.mirror, live=cam.source in ("camera", "auto"))
     display = config.display.model_copy(update={"mirror": mirror, "debug_overlay": False})
     renderer = Renderer((cam.width, cam.height), display, config.texts)
     frames = bundled_frames(cam.width, cam.height, cam.fps)
@@ -274,21 +269,7 @@ def measure(config: KioskConfig) -> Figures:
             loop.run_for(STEADY_S)
             steady = loop.times
             crop_ms = per_crop_ms(parts.classifier.predict_proba, crops[:1], CROP_RUNS)
-            worker = kiosk_worker(config, parts.labeller.look,
-                                  on_cpu=parts.classifier.provider == "CPUExecutionProvider")
-            labelling = StageTimes()  # frames drawn while newcomers' labels are worked out
-            try:
-                last_labels = []
-                for wave in range(WAVES):
-                    loop.times = labelling
-                    last_labels.append(newcomers_first_label_s(
-                        worker, crops, loop.step, tag=("selftest", wave),
-                        per_visitor=config.spin.crops, min_s=config.spin.min_s))
-                    loop.times = StageTimes()
-                    for _ in range(3):  # the room settles between waves (not counted)
-                        loop.step()
-            finally:
-                worker.close()
+            labelling, last_labels = _newcomer_waves(config, parts, crops, loop)
             provider = parts.classifier.provider
     finally:
         parts.close()
@@ -307,6 +288,30 @@ def measure(config: KioskConfig) -> Figures:
                                    workers=classifier_workers(cls.workers, on_cpu=True)),
         first_label_p50=_ms(last_labels, 50), first_label_max=_ms(last_labels, 100),
         faces_found=faces_found, seconds=time.monotonic() - started)
+
+
+def _newcomer_waves(config: KioskConfig, parts: Any, crops: list[np.ndarray],
+                    loop: FrameLoop) -> tuple[StageTimes, list[float]]:
+    """WAVES waves of newcomers labelled by the kiosk's own worker while the loop draws: the
+    frames drawn meanwhile, and each wave's first label in seconds."""
+    from kiosk.classify.loading import kiosk_worker
+
+    worker = kiosk_worker(config, parts.labeller.look,
+                          on_cpu=parts.classifier.provider == "CPUExecutionProvider")
+    labelling = StageTimes()  # frames drawn while newcomers' labels are worked out
+    try:
+        last_labels = []
+        for wave in range(WAVES):
+            loop.times = labelling
+            last_labels.append(newcomers_first_label_s(
+                worker, crops, loop.step, tag=("selftest", wave),
+                per_visitor=config.spin.crops, min_s=config.spin.min_s))
+            loop.times = StageTimes()
+            for _ in range(3):  # the room settles between waves (not counted)
+                loop.step()
+    finally:
+        worker.close()
+    return labelling, last_labels
 
 
 def _centre_crops(frames: list[bytes]) -> list[np.ndarray]:

@@ -14,7 +14,7 @@ import pygame
 from kiosk.labels.gloss import band_gloss
 from kiosk.render.text import TextCache, clean_text
 from kiosk.render.theme import Colour, Theme
-from kiosk.scene import Label
+from kiosk.views import Label
 
 
 @dataclass(frozen=True)

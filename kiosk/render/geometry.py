@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.scene import Box
+from kiosk.views import Box
 
 Fit = Literal["contain", "cover"]
 ROTATIONS = (0, 90, 180, 270)

@@ -11,7 +11,7 @@ import pygame
 from kiosk.config import DisplayConfig, TextsConfig
 from kiosk.render.image import normalise_frame
 from kiosk.render.renderer import Renderer
-from kiosk.scene import FrameView
+from kiosk.views import FrameView
 
 
 def annotate_still(view: FrameView, display: DisplayConfig, texts: TextsConfig) -> np.ndarray:

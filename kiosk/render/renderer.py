@@ -36,7 +36,7 @@ from kiosk.render.lru import LRU
 from kiosk.render.screens import CenteredText, blit_centred, draw_pulse
 from kiosk.render.text import FontBook, TextCache
 from kiosk.render.theme import Theme
-from kiosk.scene import Box, FaceView, FrameView, Label, SpinView
+from kiosk.views import Box, FaceView, FrameView, Label, SpinView
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,9 @@ class Renderer:
         self.fit: Fit = fit
         self._clock = clock
         self._on_fault = on_fault
+        # what draw() calls to paint a screen, raising on a fault: fault injection
+        # (kiosk/service/faults.py) and tests wrap or replace it
+        self.paint: Callable[[pygame.Surface, FrameView], None] = self._draw
         self._debug = bool(display.debug_overlay)
         self._topk = bool(display.show_topk)
         self._painter = FramePainter(use_opencv=use_opencv)
@@ -127,7 +130,7 @@ class Renderer:
     def draw(self, surface: pygame.Surface, view: FrameView) -> bool:
         """Draw the whole screen for `view` onto `surface`; False if it failed (drawn black)."""
         try:
-            self._draw(surface, view)
+            self.paint(surface, view)
             return True
         except Exception as exc:
             if self.strict:

@@ -290,8 +290,8 @@ class Metrics:
                 "classify_seconds": round(self._classify_total_s, 6),
                 "crops": self._crops_total,
             }
-        first_s = self._first_label_window()
-        camera_mode = self._camera()
+        first_s = _read(self._first_labels, lambda window: [float(s) for s in window], [])
+        camera_mode = _read(self._camera_mode, lambda mode: dict(mode) if mode else None, None)
         return {
             "fps": fps,
             "frame_p50_ms": _pct(frame_s, 50),
@@ -321,39 +321,9 @@ class Metrics:
             "camera_mode": camera_mode,
         }
 
-    def _camera(self) -> dict[str, Any] | None:
-        if self._camera_mode is None:
-            return None
-        try:
-            mode = self._camera_mode()
-        except Exception:  # metrics must never break the loop
-            return None
-        return dict(mode) if mode else None
-
-    def _first_label_window(self) -> list[float]:
-        if self._first_labels is None:
-            return []
-        try:
-            return [float(s) for s in self._first_labels()]
-        except Exception:  # metrics must never break the loop
-            return []
-
     def format_line(self, snap: dict[str, Any] | None = None) -> str:
-        snap = snap if snap is not None else self.snapshot()
-        parts = ["metrics"]
-        for key, value in snap.items():
-            if key in LOG_LINE_SKIPS:
-                continue
-            if isinstance(value, dict):
-                text = ",".join(f"{k}:{v}" for k, v in value.items()) or "-"
-            elif isinstance(value, list):
-                text = ",".join(value) or "-"
-            elif value is None or (isinstance(value, float) and math.isnan(value)):
-                text = "-"
-            else:
-                text = str(value).replace(" ", "_")
-            parts.append(f"{key}={text}")
-        return " ".join(parts)
+        """The metrics log line: `metrics key=value ...` (the details stay in the snapshot)."""
+        return _line(snap if snap is not None else self.snapshot())
 
     def maybe_log(self, now: float | None = None) -> bool:
         """Log the metrics line if `metrics_interval_s` has passed (monotonic `now`)."""
@@ -363,3 +333,31 @@ class Metrics:
         self._next_log = now + self.interval_s
         self._log.info("%s", self.format_line())
         return True
+
+
+def _read(source: Callable[[], Any] | None, convert: Callable[[Any], Any], default: Any) -> Any:
+    """What a watched window or camera says now, converted; `default` if nothing is watched
+    or reading it fails (metrics must never break the loop)."""
+    if source is None:
+        return default
+    try:
+        return convert(source())
+    except Exception:
+        return default
+
+
+def _line(snap: dict[str, Any]) -> str:
+    parts = ["metrics"]
+    for key, value in snap.items():
+        if key in LOG_LINE_SKIPS:
+            continue
+        if isinstance(value, dict):
+            text = ",".join(f"{k}:{v}" for k, v in value.items()) or "-"
+        elif isinstance(value, list):
+            text = ",".join(value) or "-"
+        elif value is None or (isinstance(value, float) and math.isnan(value)):
+            text = "-"
+        else:
+            text = str(value).replace(" ", "_")
+        parts.append(f"{key}={text}")
+    return " ".join(parts)

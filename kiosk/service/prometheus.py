@@ -57,85 +57,71 @@ class _HealthCollector:
         self.up = up
 
     def collect(self) -> Iterator[Any]:
-        from prometheus_client.core import (
-            CounterMetricFamily,
-            GaugeMetricFamily,
-            InfoMetricFamily,
-            Metric,
-        )
+        yield from self._life()
+        yield from self._timings()
+        yield from self._equipment()
+        yield from self._components()
 
+    def _life(self) -> Iterator[Any]:
+        doc = self.doc
+        yield from _gauge("up", "1 while the kiosk runs; 0 once it stopped cleanly.",
+                          1 if self.up else 0)
+        yield from _gauge("healthy", "1 while no component is failing (the health file's "
+                          "status ok); 0 while one is: see roulette_kiosk_failing.",
+                          0 if doc.get("failing") else 1)
+        yield from _gauge("last_update_timestamp_seconds",
+                          "Unix time this file was written (a stale value: crashed or hung).",
+                          doc.get("timestamp"))
+        yield from _gauge("uptime_seconds", "Seconds since the kiosk started.",
+                          doc.get("uptime_s"))
+        yield from _counter("frames", "Frames drawn since start.", doc.get("frames"))
+        yield from _gauge("frames_per_second", "Display rate over the recent frames.",
+                          doc.get("fps"))
+        yield from _gauge("detections_per_second", "How often face detection ran over the "
+                          "last 10 s (beside the picture, at the rate the CPU allows).",
+                          doc.get("detect_hz"))
+
+    def _timings(self) -> Iterator[Any]:
         doc = self.doc
         totals = doc.get("totals") or {}
-
-        def gauge(name: str, doc_text: str, value: Any) -> Iterator[Any]:
-            number = _number(value)
-            if number is not None:
-                yield GaugeMetricFamily(PREFIX + name, doc_text, value=number)
-
-        def counter(name: str, doc_text: str, value: Any) -> Iterator[Any]:
-            number = _number(value)
-            if number is not None:
-                yield CounterMetricFamily(PREFIX + name, doc_text, value=number)
-
-        def summary(name: str, doc_text: str, quantiles: dict[str, Any],
-                    count: Any = None, total_s: Any = None) -> Iterator[Any]:
-            full = PREFIX + name
-            metric = Metric(full, doc_text, "summary")
-            for q, ms in quantiles.items():
-                metric.add_sample(full, {"quantile": q}, _seconds(ms))
-            if _number(count) is not None and _number(total_s) is not None:
-                metric.add_sample(full + "_sum", {}, float(total_s))
-                metric.add_sample(full + "_count", {}, float(count))
-            yield metric
-
-        yield from gauge("up", "1 while the kiosk runs; 0 once it stopped cleanly.",
-                         1 if self.up else 0)
-        yield from gauge("healthy", "1 while no component is failing (the health file's "
-                         "status ok); 0 while one is: see roulette_kiosk_failing.",
-                         0 if doc.get("failing") else 1)
-        yield from gauge("last_update_timestamp_seconds",
-                         "Unix time this file was written (a stale value: crashed or hung).",
-                         doc.get("timestamp"))
-        yield from gauge("uptime_seconds", "Seconds since the kiosk started.",
-                         doc.get("uptime_s"))
-        yield from counter("frames", "Frames drawn since start.", doc.get("frames"))
-        yield from gauge("frames_per_second", "Display rate over the recent frames.",
-                         doc.get("fps"))
-        yield from gauge("detections_per_second", "How often face detection ran over the last "
-                         "10 s (beside the picture, at the rate the CPU allows).",
-                         doc.get("detect_hz"))
-        yield from summary(
+        yield from _summary(
             "frame_time_seconds", "Time between drawn frames (recent window).",
             {"0.5": doc.get("frame_p50_ms"), "0.95": doc.get("frame_p95_ms"),
              "0.99": doc.get("frame_p99_ms")},
             doc.get("frames"), totals.get("frame_seconds"))
-        yield from summary(
+        yield from _summary(
             "detection_seconds", "Face detection time per camera frame (recent window).",
             {"0.5": doc.get("detect_p50_ms"), "0.99": doc.get("detect_p99_ms")},
             totals.get("detections"), totals.get("detect_seconds"))
-        yield from summary(
+        yield from _summary(
             "classification_batch_seconds", "Model time per batch of crops (recent window).",
             {"0.5": doc.get("classify_p50_ms"), "0.99": doc.get("classify_p99_ms")},
             totals.get("batches"), totals.get("classify_seconds"))
-        yield from summary(
+        yield from _summary(
             "first_label_seconds",
             "From a visitor's first sighting to their first label (recent visitors).",
             {"0.5": doc.get("first_label_p50_ms"), "0.95": doc.get("first_label_p95_ms"),
              "0.99": doc.get("first_label_p99_ms")})
-        yield from counter("classified_crops", "Face or scene crops labelled since start.",
-                           totals.get("crops"))
-        yield from gauge("crops_per_batch", "Mean crops per model batch (recent window).",
-                         doc.get("crops_per_batch"))
-        yield from gauge("faces", "Faces on screen now.", doc.get("faces"))
+        yield from _counter("classified_crops", "Face or scene crops labelled since start.",
+                            totals.get("crops"))
+        yield from _gauge("crops_per_batch", "Mean crops per model batch (recent window).",
+                          doc.get("crops_per_batch"))
+        yield from _gauge("faces", "Faces on screen now.", doc.get("faces"))
+
+    def _equipment(self) -> Iterator[Any]:
+        """Memory, the camera's mode and the model's provider."""
+        from prometheus_client.core import InfoMetricFamily
+
+        doc = self.doc
         rss_mb = _number(doc.get("rss_mb"))
         if rss_mb is not None:
-            yield from gauge("resident_memory_bytes", "Resident memory of the kiosk process.",
-                             round(rss_mb * 1024 * 1024))
+            yield from _gauge("resident_memory_bytes", "Resident memory of the kiosk process.",
+                              round(rss_mb * 1024 * 1024))
         camera = doc.get("camera_mode")
         if isinstance(camera, dict):
-            yield from gauge("camera_frames_per_second", "The rate the camera really delivered "
-                             "over its first seconds (measured, not the driver's figure).",
-                             camera.get("measured_fps"))
+            yield from _gauge("camera_frames_per_second", "The rate the camera really "
+                              "delivered over its first seconds (measured, not the driver's "
+                              "figure).", camera.get("measured_fps"))
             yield InfoMetricFamily(PREFIX + "camera", "The camera's pixel format and size.",
                                    value={"format": str(camera.get("format") or "?"),
                                           "size": f"{camera.get('width')}x{camera.get('height')}"})
@@ -144,25 +130,61 @@ class _HealthCollector:
             yield InfoMetricFamily(PREFIX + "provider", "The model's onnxruntime execution "
                                    "provider.", value={"provider": provider})
 
+    def _components(self) -> Iterator[Any]:
+        """Errors, streaks and failing, one sample per component that has any."""
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        doc = self.doc
         errors = {str(k): v for k, v in (doc.get("errors") or {}).items()}
         streaks = {str(k): v for k, v in (doc.get("consecutive_failures") or {}).items()}
         failing = {str(c) for c in doc.get("failing") or []}
         components = sorted(set(errors) | set(streaks) | failing)
-        if components:
-            total = CounterMetricFamily(PREFIX + "errors", "Failures since start, by component.",
-                                        labels=["component"])
-            streak = GaugeMetricFamily(PREFIX + "consecutive_failures",
-                                       "The current failure streak, by component.",
-                                       labels=["component"])
-            alert = GaugeMetricFamily(PREFIX + "failing", "1 while a component's streak "
-                                      "reached service.failure_alert_count, or it has kept "
-                                      "failing for service.failing_after_s.",
-                                      labels=["component"])
-            for component in components:
-                total.add_metric([component], float(errors.get(component, 0)))
-                streak.add_metric([component], float(streaks.get(component, 0)))
-                alert.add_metric([component], 1.0 if component in failing else 0.0)
-            yield from (total, streak, alert)
+        if not components:
+            return
+        total = CounterMetricFamily(PREFIX + "errors", "Failures since start, by component.",
+                                    labels=["component"])
+        streak = GaugeMetricFamily(PREFIX + "consecutive_failures",
+                                   "The current failure streak, by component.",
+                                   labels=["component"])
+        alert = GaugeMetricFamily(PREFIX + "failing", "1 while a component's streak "
+                                  "reached service.failure_alert_count, or it has kept "
+                                  "failing for service.failing_after_s.",
+                                  labels=["component"])
+        for component in components:
+            total.add_metric([component], float(errors.get(component, 0)))
+            streak.add_metric([component], float(streaks.get(component, 0)))
+            alert.add_metric([component], 1.0 if component in failing else 0.0)
+        yield from (total, streak, alert)
+
+
+def _gauge(name: str, doc_text: str, value: Any) -> Iterator[Any]:
+    from prometheus_client.core import GaugeMetricFamily
+
+    number = _number(value)
+    if number is not None:
+        yield GaugeMetricFamily(PREFIX + name, doc_text, value=number)
+
+
+def _counter(name: str, doc_text: str, value: Any) -> Iterator[Any]:
+    from prometheus_client.core import CounterMetricFamily
+
+    number = _number(value)
+    if number is not None:
+        yield CounterMetricFamily(PREFIX + name, doc_text, value=number)
+
+
+def _summary(name: str, doc_text: str, quantiles: dict[str, Any],
+             count: Any = None, total_s: Any = None) -> Iterator[Any]:
+    from prometheus_client.core import Metric
+
+    full = PREFIX + name
+    metric = Metric(full, doc_text, "summary")
+    for q, ms in quantiles.items():
+        metric.add_sample(full, {"quantile": q}, _seconds(ms))
+    if _number(count) is not None and _number(total_s) is not None:
+        metric.add_sample(full + "_sum", {}, float(total_s))
+        metric.add_sample(full + "_count", {}, float(count))
+    yield metric
 
 
 def render_textfile(doc: dict[str, Any], *, up: bool = True) -> bytes:

@@ -19,7 +19,6 @@ class Frame:
     index: int
     image: np.ndarray
     timestamp: float
-    analysis: object = None  # what the reader thread worked out about it (detections), if any
 
 
 def validate_image(image: object) -> np.ndarray | None:
@@ -43,8 +42,13 @@ def validate_image(image: object) -> np.ndarray | None:
 
 def mirror_for(setting: bool | str, source: FrameSource) -> bool:
     """`display.mirror` resolved for this source: `auto` mirrors only a live camera."""
+    return mirrors(setting, live=source.live)
+
+
+def mirrors(setting: bool | str, *, live: bool) -> bool:
+    """`display.mirror` resolved for a source that is (or stands in for) a live camera or not."""
     if setting == "auto":
-        return bool(source.live)
+        return bool(live)
     return bool(setting)
 
 

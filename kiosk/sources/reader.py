@@ -3,10 +3,8 @@
 The display asks for the latest frame and gets it at once; a stalled, unplugged or slow
 source only means the same frame (or none) is offered again. Each frame read is handed on to
 `submit` (the detection thread, kiosk/detect/loop.py), which never holds the reader: the
-picture's rate is the camera's, not the detector's. (An `analyse` function, run here on each
-frame before it is shown, remains for the unthreaded reader of tests and benchmarks.)
-Non-live sources (video files, stills, the demo) are paced to their nominal frame rate, as a
-camera would be.
+picture's rate is the camera's, not the detector's. Non-live sources (video files, stills,
+the demo) are paced to their nominal frame rate, as a camera would be.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from kiosk.sources.base import Frame, FrameSource, validate_image
 
@@ -26,14 +23,12 @@ class FrameReader:
     """Holds the newest frame from `source`; `threaded=False` reads on demand (tests, bench)."""
 
     def __init__(self, source: FrameSource, *, threaded: bool = True,
-                 analyse: Callable[[Frame], object] | None = None,
                  on_frame: Callable[[], None] | None = None,
                  submit: Callable[[Frame], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None,
                  on_success: Callable[[], None] | None = None) -> None:
         self.source = source
         self._threaded = threaded
-        self._analyse = analyse
         self._on_frame = on_frame  # threaded: wakes the display, to draw a frame once it is read
         self._submit = submit  # hands each frame to the detection thread (newest wins)
         self._lock = threading.Lock()
@@ -76,8 +71,6 @@ class FrameReader:
         self._index += 1
         now = time.monotonic()
         frame = Frame(self._index, image, now)
-        if self._analyse is not None:  # must not raise: the pipeline's analyse catches faults
-            frame = replace(frame, analysis=self._analyse(frame))
         with self._lock:
             self._latest = frame
             self._last_frame_at = now
@@ -117,6 +110,11 @@ class FrameReader:
         with self._lock:
             last = self._last_frame_at
         return float("inf") if last is None else time.monotonic() - last
+
+    @property
+    def reading(self) -> bool:
+        """The reader's thread is running (False when unthreaded, or once closed)."""
+        return self._thread is not None and self._thread.is_alive()
 
     @property
     def available(self) -> bool:

@@ -1,4 +1,5 @@
-"""Value types passed down the pipeline: what the renderer is told to draw, nothing more.
+"""Value types passed down the pipeline: what the renderer is told to draw, nothing more
+(`FrameView`, `FaceView`, `SpinView`), and the `Box` and `Label` they carry.
 
 They are frozen so the display thread can hold one while a worker builds the next.
 """

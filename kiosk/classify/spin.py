@@ -17,7 +17,7 @@ import numpy as np
 
 from kiosk.classify.labeller import CropLook
 from kiosk.config import SpinConfig
-from kiosk.scene import Label
+from kiosk.views import Label
 
 
 @dataclass
