@@ -14,9 +14,9 @@ own thread, paced to the source's frame rate, as a camera) on a looping video of
 kiosk/service/faults.py injects a seeded random schedule of every fault but the display's
 (the run is headless: the display loss is tests/test_display_lost.py, on a real Xvfb). It
 prints one key=value line and exits 1 on a fault not recovered from, a frame gap over 2 s, RSS
-growth over 30 MB after warm-up, more threads or file descriptors at the end than after
-warm-up, a file written other than the calibration, or health saying OK while a component had
-been failing past its limit (`health_lies`, seconds):
+growth over 30 MB after warm-up (a quarter of the run, at most 15 min), more threads or file
+descriptors at the end than after warm-up, a file written other than the calibration, or
+health saying OK while a component had been failing past its limit (`health_lies`, seconds):
 
     .venv/bin/python scripts/soak.py --faults --seconds 3600 [--seed 1] [--video faces.mp4]
 
