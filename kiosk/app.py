@@ -268,7 +268,7 @@ class KioskApp:
             view = FrameView(view.frame, view.faces, view.scene_label, view.mode, view.notice,
                              self._debug_info())
         try:  # the renderer counts its own faults (on_fault) and draws black
-            drawn = self.renderer.draw(self.surface, view)
+            drawn = self.renderer.draw(self.surface, view) is not None
         except Exception as exc:  # a drawing bug must not blank the installation
             self.service.on_error("render", exc)
             drawn = False

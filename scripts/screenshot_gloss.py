@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     renderer = Renderer((1920, 1080), config.display, config.texts)
     renderer.strict = True
     for _ in range(3):  # a few frames, as the kiosk would draw them
-        renderer.draw(screen, view)
+        layout = renderer.draw(screen, view)
         pygame.display.flip()
         pygame.event.pump()
         time.sleep(0.2)
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pygame.image.save(screen, str(args.out))
     pygame.display.quit()
-    for tid, box, band in renderer.last_bands:
+    for tid, box, band in layout.bands:
         print(f"face {tid} box={tuple(box)} band={tuple(band)}")
     how = f"read back from X server {os.environ['DISPLAY']}" if x11 else "headless"
     print(f"wrote {args.out} ({how})")

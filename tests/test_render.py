@@ -15,6 +15,8 @@ import skimage.io  # noqa: E402
 
 from kiosk.config import DisplayConfig, TextsConfig  # noqa: E402
 from kiosk.render import Renderer, ScreenMapping, annotate_still  # noqa: E402
+from kiosk.render.live import Layout  # noqa: E402
+from kiosk.render.theme import Theme  # noqa: E402
 from kiosk.views import Box, FaceView, FrameView, Label, SpinView  # noqa: E402
 
 SIZE = (1920, 1080)
@@ -50,10 +52,19 @@ def surface() -> pygame.Surface:
     return pygame.Surface(SIZE)
 
 
-def make(display: DisplayConfig | None = None, **kw) -> Renderer:
-    r = Renderer(SIZE, display or DisplayConfig(), TextsConfig(), **kw)
-    r.strict = True
-    return r
+class Recording(Renderer):
+    """A strict Renderer that keeps the Layout its last draw returned, for the asserts."""
+
+    strict = True
+    layout: Layout | None = None
+
+    def draw(self, surface: pygame.Surface, view: FrameView) -> Layout | None:
+        self.layout = super().draw(surface, view)
+        return self.layout
+
+
+def make(display: DisplayConfig | None = None, **kw) -> Recording:
+    return Recording(SIZE, display or DisplayConfig(), TextsConfig(), **kw)
 
 
 def pixels(surface: pygame.Surface) -> np.ndarray:
@@ -65,8 +76,9 @@ def save(surface: pygame.Surface, name: str) -> None:
     pygame.image.save(surface, f"/tmp/render_{name}.png")
 
 
-def kinds(r: Renderer, kind: str) -> list[pygame.Rect]:
-    return [rect for k, rect in r.last_layout if k == kind]
+def kinds(r: Recording, kind: str) -> list[pygame.Rect]:
+    assert r.layout is not None
+    return r.layout.of(kind)
 
 
 @pytest.mark.parametrize(
@@ -324,13 +336,12 @@ def test_degenerate_inputs_do_not_raise(astro, rotation) -> None:
     pygame.display.init()
     display = DisplayConfig(rotation=rotation, show_topk=True, debug_overlay=True)
     for size in [SIZE, (1, 1), (200, 900), (3000, 200)]:
-        r = Renderer(size, display, TextsConfig(title="", idle_lines=[""] * 3))
-        r.strict = True
+        r = Recording(size, display, TextsConfig(title="", idle_lines=[""] * 3))
         surface = pygame.Surface(size)
         for view in _degenerate_views(astro):
             r.draw(surface, view)
         assert all(
-            surface.get_rect().contains(rect) or size == (1, 1) for _k, rect in r.last_layout
+            surface.get_rect().contains(rect) or size == (1, 1) for _k, rect in r.layout.placed
         )
 
 
@@ -338,10 +349,10 @@ def test_text_cached_between_frames(astro, surface) -> None:
     r = make(DisplayConfig(show_topk=True))
     view = FrameView(astro, faces=(FaceView(1, FACE, LABEL),))
     r.draw(surface, view)
-    misses = r._tc._surfaces.misses, r._cards.misses
+    misses = r.cards.misses
     for _ in range(5):
         r.draw(surface, view)
-    assert (r._tc._surfaces.misses, r._cards.misses) == misses
+    assert r.cards.misses == misses
 
 
 def test_annotate_still(astro) -> None:
@@ -391,8 +402,6 @@ def test_cover_fit_fills_screen_and_boxes_follow(astro, surface, use_opencv) -> 
 def test_label_words_break_at_spaces_not_mid_word(astro, surface, band_w) -> None:
     """Issue 10 item 4: "corresponden / t, letter writer". The band wraps at spaces and commas;
     a word is broken (with a hyphen) only when it alone is wider than the band."""
-    from kiosk.render.theme import Theme
-
     label = Label("n09967967", "correspondent, letter writer", 0.5, (PERSON, "communicator",
                   "writer, author", "correspondent, letter writer"))
     r = make(DisplayConfig(mirror=False, show_topk=True))
@@ -401,12 +410,12 @@ def test_label_words_break_at_spaces_not_mid_word(astro, surface, band_w) -> Non
     assert band.width > 0
     theme = Theme.for_size(SIZE)
     for px in (theme.label_px, round(theme.label_px * 0.68)):
-        lines = r._tc.wrap(label.name, px, band_w, 3, balance=True)
+        lines = r.cards.text.wrap(label.name, px, band_w, 3, balance=True)
         words = label.name.split()
         for line, nxt in zip(lines, lines[1:], strict=False):
             if line.endswith("-"):  # only a word wider than the whole band may break
                 whole = line.split()[-1][:-1] + nxt.split()[0]
-                assert r._tc.width(whole, px) > band_w, (lines, px)
+                assert r.cards.text.width(whole, px) > band_w, (lines, px)
             else:
                 assert nxt.rstrip("\u2026").split()[0] in words, (lines, px)
 
@@ -430,7 +439,7 @@ def test_topk_names_wrap_instead_of_being_cut(astro, surface) -> None:
         assert panel.mean() < 80  # a dark card with text on it was drawn there
     assert heights[1] > heights[0]  # the long name took a second line
     theme_w = kinds(r, "why")[0].width
-    wrapped = r._tc.wrap(long_name, 27, theme_w // 2, 3)
+    wrapped = r.cards.text.wrap(long_name, 27, theme_w // 2, 3)
     assert not any(ELLIPSIS in line for line in wrapped)
 
 
@@ -497,10 +506,10 @@ def test_each_label_touches_its_own_face_and_covers_no_other(surface) -> None:
     r.draw(surface, view)
     save(surface, "table_of_five")
     got = pixels(surface)
-    assert len(r.last_bands) == 5
-    drawn_boxes = [box for _tid, box, _band in r.last_bands]
-    bands = [band for _tid, _box, band in r.last_bands]
-    for tid, box, band in r.last_bands:
+    assert len(r.layout.bands) == 5
+    drawn_boxes = [box for _tid, box, _band in r.layout.bands]
+    bands = [band for _tid, _box, band in r.layout.bands]
+    for tid, box, band in r.layout.bands:
         others = [b for b in drawn_boxes if b is not box]
         assert band.collidelist(others) == -1, f"label of face {tid} covers another face"
         assert band.collidelist([b for b in bands if b is not band]) == -1
@@ -531,7 +540,7 @@ def test_gloss_on_the_band_by_default_and_off_by_config(astro, surface) -> None:
     on, off = make(), make(DisplayConfig(gloss=False))
     h_on, h_off = _band_height(on, surface, view), _band_height(off, surface, view)
     save(surface, "gloss_off")
-    theme = on._theme
+    theme = Theme.for_size(surface.get_size())
     assert h_on - h_off >= theme.gloss_px  # one line of gloss
     on.draw(surface, view)
     save(surface, "gloss_on")

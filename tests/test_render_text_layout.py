@@ -64,7 +64,7 @@ def test_text_cache_is_bounded_and_reused(tc: TextCache) -> None:
     assert tc.render("hello", 30, (0, 255, 0)) is a
     for i in range(200):
         tc.render(f"t{i}", 30, (0, 255, 0))
-    assert len(tc._surfaces) <= 64
+    assert len(tc) <= 64
 
 
 def test_lru_evicts_oldest() -> None:

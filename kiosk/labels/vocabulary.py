@@ -182,71 +182,20 @@ class Vocabulary:
     ) -> Vocabulary:
         """Apply policy, allow_file and deny_file to the model's classes; raise on any problem."""
         model_wnids = tuple(model_wnids)
-        if not model_wnids:
-            raise VocabularyError("the model has no output classes")
-        seen: set[str] = set()
-        for w in model_wnids:
-            if w in seen:
-                raise VocabularyError(f"model output classes list {w} twice")
-            seen.add(w)
-        unknown = [w for w in model_wnids if w not in taxonomy]
-        if unknown:
-            shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-            raise VocabularyError(
-                f"{taxonomy.source}: {len(unknown)} model output class(es) not in the person "
-                f"taxonomy: {shown}"
-            )
+        _check_model_classes(model_wnids, taxonomy)
         if cfg.policy not in POLICIES:
             raise VocabularyError(
                 f"unknown vocabulary policy {cfg.policy!r} (one of {', '.join(POLICIES)})"
             )
         why: dict[str, str] = {}
         mask = np.ones(len(model_wnids), dtype=bool)
-        for i, w in enumerate(model_wnids):
-            reason = policy_filters(taxonomy[w], cfg.policy, taxonomy)
-            if reason is not None:
-                mask[i] = False
-                why[w] = f"policy {cfg.policy}: {reason}"
-        if not mask.any():
-            raise VocabularyError(
-                f"vocabulary.policy {cfg.policy} filters all {len(model_wnids)} model classes: "
-                "nothing left to show"
-            )
-
+        _apply_policy(model_wnids, taxonomy, cfg.policy, mask, why)
         allow_path = resolve(Path(cfg.allow_file)) if cfg.allow_file else None
         deny_path = resolve(Path(cfg.deny_file)) if cfg.deny_file else None
         if allow_path is not None:
-            entries = read_list_file(allow_path, taxonomy, "allow")
-            if not entries:
-                lines = len(allow_path.read_text(encoding="utf-8").splitlines())
-                raise VocabularyError(
-                    f"{allow_path}:{max(lines, 1)}: the allow list names no synset, so the "
-                    "vocabulary would be empty"
-                )
-            allowed = {e.wnid for e in entries}
-            for i, w in enumerate(model_wnids):
-                if mask[i] and w not in allowed:
-                    mask[i] = False
-                    why[w] = f"not in allow_file {allow_path}"
-            if not mask.any():
-                raise VocabularyError(
-                    f"{allow_path}:{entries[0].line}-{entries[-1].line}: none of the "
-                    f"{len(allowed)} synsets listed is a model class kept by policy "
-                    f"{cfg.policy}: the vocabulary would be empty"
-                )
+            _apply_allow_file(allow_path, model_wnids, taxonomy, cfg.policy, mask, why)
         if deny_path is not None:
-            index = {w: i for i, w in enumerate(model_wnids)}
-            for entry in read_list_file(deny_path, taxonomy, "deny"):
-                i = index.get(entry.wnid)
-                if i is None or not mask[i]:
-                    continue
-                mask[i] = False
-                why[entry.wnid] = f"deny_file {entry.where}"
-                if not mask.any():
-                    raise VocabularyError(
-                        f"{entry.where}: denying {entry.wnid} ({taxonomy[entry.wnid].name}) "
-                        "leaves the vocabulary empty"
-                    )
+            _apply_deny_file(deny_path, model_wnids, taxonomy, mask, why)
         return cls(model_wnids, mask, cfg.policy, why, allow_path, deny_path)
 
     # --- what is kept --------------------------------------------------------------------------
@@ -316,3 +265,81 @@ class Vocabulary:
             )
         return out
 
+
+# --- the policy's steps (Vocabulary.from_config), each narrowing `mask` and saying why --------
+
+
+def _check_model_classes(model_wnids: tuple[str, ...], taxonomy: Taxonomy) -> None:
+    """The model's classes: some, each once, each in the person taxonomy."""
+    if not model_wnids:
+        raise VocabularyError("the model has no output classes")
+    seen: set[str] = set()
+    for w in model_wnids:
+        if w in seen:
+            raise VocabularyError(f"model output classes list {w} twice")
+        seen.add(w)
+    unknown = [w for w in model_wnids if w not in taxonomy]
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        raise VocabularyError(
+            f"{taxonomy.source}: {len(unknown)} model output class(es) not in the person "
+            f"taxonomy: {shown}"
+        )
+
+
+def _apply_policy(
+    model_wnids: tuple[str, ...], taxonomy: Taxonomy, policy: str,
+    mask: np.ndarray, why: dict[str, str],
+) -> None:
+    for i, w in enumerate(model_wnids):
+        reason = policy_filters(taxonomy[w], policy, taxonomy)
+        if reason is not None:
+            mask[i] = False
+            why[w] = f"policy {policy}: {reason}"
+    if not mask.any():
+        raise VocabularyError(
+            f"vocabulary.policy {policy} filters all {len(model_wnids)} model classes: "
+            "nothing left to show"
+        )
+
+
+def _apply_allow_file(
+    allow_path: Path, model_wnids: tuple[str, ...], taxonomy: Taxonomy, policy: str,
+    mask: np.ndarray, why: dict[str, str],
+) -> None:
+    entries = read_list_file(allow_path, taxonomy, "allow")
+    if not entries:
+        lines = len(allow_path.read_text(encoding="utf-8").splitlines())
+        raise VocabularyError(
+            f"{allow_path}:{max(lines, 1)}: the allow list names no synset, so the "
+            "vocabulary would be empty"
+        )
+    allowed = {e.wnid for e in entries}
+    for i, w in enumerate(model_wnids):
+        if mask[i] and w not in allowed:
+            mask[i] = False
+            why[w] = f"not in allow_file {allow_path}"
+    if not mask.any():
+        raise VocabularyError(
+            f"{allow_path}:{entries[0].line}-{entries[-1].line}: none of the "
+            f"{len(allowed)} synsets listed is a model class kept by policy "
+            f"{policy}: the vocabulary would be empty"
+        )
+
+
+def _apply_deny_file(
+    deny_path: Path, model_wnids: tuple[str, ...], taxonomy: Taxonomy,
+    mask: np.ndarray, why: dict[str, str],
+) -> None:
+    index = {w: i for i, w in enumerate(model_wnids)}
+    for entry in read_list_file(deny_path, taxonomy, "deny"):
+        i = index.get(entry.wnid)
+        if i is None or not mask[i]:
+            continue
+        mask[i] = False
+        why[entry.wnid] = f"deny_file {entry.where}"
+        if not mask.any():
+            raise VocabularyError(
+                f"{entry.where}: denying {entry.wnid} ({taxonomy[entry.wnid].name}) "
+                "leaves the vocabulary empty"
+            )

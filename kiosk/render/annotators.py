@@ -42,3 +42,18 @@ class CardAnnotator:
     ) -> None:
         if cards:
             surface.blits([(card, rect.topleft) for card, rect in cards], doreturn=False)
+
+
+class LineAnnotator:
+    """Straight lines (a label band's leader to its face), `width` pixels wide."""
+
+    def __init__(self, colour: Colour, width: int) -> None:
+        self.colour = colour
+        self.width = max(1, int(width))
+
+    def annotate(
+        self, surface: pygame.Surface,
+        lines: Iterable[tuple[tuple[int, int], tuple[int, int]]],
+    ) -> None:
+        for start, end in lines:
+            pygame.draw.line(surface, self.colour, start, end, self.width)

@@ -8,7 +8,7 @@ label costs most, covering a face less, and drifting from its own box a little.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import pygame
 
@@ -106,17 +106,24 @@ def place_rect(
     blocking = [placed[k] for k in sorted({k for r in pool for k in r.collidelistall(placed)})]
     hit = sorted({k for r in pool for k in r.collidelistall(obstacles)})
     blocking += [obstacles[k] for k in hit if anchor is None or obstacles[k] != anchor]
-    for p in blocking:
-        for r in base:
-            spots = [(r.x, p.bottom + gap), (r.x, p.top - gap - h),
-                     (p.right + gap, r.y), (p.left - gap - w, r.y)]
-            for x, y in spots:
-                cand = clamp_rect(pygame.Rect(x, y, w, h), screen, margin)
-                c = cost(cand)
-                if c < best_cost:
-                    best, best_cost = cand, c
+    for x, y in _stacked_past(blocking, base, gap):
+        cand = clamp_rect(pygame.Rect(x, y, w, h), screen, margin)
+        c = cost(cand)
+        if c < best_cost:
+            best, best_cost = cand, c
     assert best is not None
     return best
+
+
+def _stacked_past(
+    blocking: Sequence[pygame.Rect], base: Sequence[pygame.Rect], gap: int
+) -> Iterator[tuple[int, int]]:
+    """Top-left corners for each `base` rect just below, above, right and left of each
+    blocking rect, `gap` away."""
+    for p in blocking:
+        for r in base:
+            yield from ((r.x, p.bottom + gap), (r.x, p.top - gap - r.h),
+                        (p.right + gap, r.y), (p.left - gap - r.w, r.y))
 
 
 def band_candidates(anchor: pygame.Rect, size: tuple[int, int]) -> list[tuple[int, int]]:

@@ -1,12 +1,13 @@
 """Draws one whole kiosk screen per frame from a FrameView. Nothing else draws.
 
     renderer = Renderer((1920, 1080), config.display, config.texts)
-    renderer.draw(screen_surface, view)      # every frame
+    layout = renderer.draw(screen_surface, view)   # every frame; None if it failed
     renderer.toggle_debug(); renderer.toggle_topk()   # keys D and T, say
 
 Modes: "live" (camera image, green boxes, label bands, optional scene label and "why"
 panels), "idle" (the explanatory screen over a dimmed image) and "camera_unavailable".
-Rendered text and bands are cached, so a steady scene costs one frame resize and a few blits.
+Cards are cached (kiosk/render/card_cache.py), so a steady scene costs one frame resize
+and a few blits; where they go is kiosk/render/live.py's job.
 """
 
 from __future__ import annotations
@@ -18,30 +19,21 @@ from collections.abc import Callable
 
 import pygame
 
-from kiosk.config import PROJECT_ROOT, DisplayConfig, TextsConfig
-from kiosk.render import cards
-from kiosk.render.annotators import BoxAnnotator, CardAnnotator
+from kiosk.config import DisplayConfig, TextsConfig
+from kiosk.render.annotators import BoxAnnotator, CardAnnotator, LineAnnotator
+from kiosk.render.card_cache import CardCache
 from kiosk.render.geometry import Fit, ScreenMapping, box_is_finite
 from kiosk.render.image import FramePainter, normalise_frame
-from kiosk.render.layout import (
-    band_candidates,
-    clamp_rect,
-    covers,
-    leader_line,
-    panel_candidates,
-    place_rect,
-    touches,
-)
-from kiosk.render.lru import LRU
+from kiosk.render.layout import clamp_rect
+from kiosk.render.live import Layout, LivePlacement
 from kiosk.render.screens import CenteredText, blit_centred, draw_pulse
-from kiosk.render.text import FontBook, TextCache
 from kiosk.render.theme import Theme
-from kiosk.views import Box, FaceView, FrameView, Label, SpinView
+from kiosk.views import Box, FaceView, FrameView
+
+__all__ = ["MAX_FACES", "Layout", "Renderer", "face_rect"]
 
 log = logging.getLogger(__name__)
 
-WHEEL_HZ = 9.0  # candidates a second as a spin starts; it slows to a third as crops come in
-CROWD = 4  # more faces than this get compact label bands
 MAX_FACES = 32  # beyond this, faces are not drawn (the detector allows at most 32)
 _ERROR_LOG_INTERVAL_S = 10.0
 
@@ -54,7 +46,7 @@ class Renderer:
     "cover" (fill the screen, cropping). Set `strict = True` to let drawing errors raise
     (tests); otherwise an error is logged, handed to `on_fault` (the app counts it in the
     metrics: a black screen must not look healthy) and the frame is drawn black, so the kiosk
-    runs on. `draw` says whether the frame was drawn.
+    runs on. `draw` returns what it placed where (a `Layout`), or None when it failed.
     """
 
     strict = False
@@ -78,26 +70,17 @@ class Renderer:
         self._on_fault = on_fault
         # what draw() calls to paint a screen, raising on a fault: fault injection
         # (kiosk/service/faults.py) and tests wrap or replace it
-        self.paint: Callable[[pygame.Surface, FrameView], None] = self._draw
+        self.paint: Callable[[pygame.Surface, FrameView], Layout] = self._draw
         self._debug = bool(display.debug_overlay)
         self._topk = bool(display.show_topk)
         self._painter = FramePainter(use_opencv=use_opencv)
-        self._fonts: FontBook | None = None
-        self._tc: TextCache | None = None
+        self.cards = CardCache(display, clock)
         self._theme: Theme | None = None
         self._centred: CenteredText | None = None
-        # Bands are up to ~1 MB each: 48 covers every face on screen with room to spare.
-        self._cards: LRU[pygame.Surface] = LRU(48)
-        self._debug_cards: LRU[pygame.Surface] = LRU(4)  # changes every frame (fps)
         self._boxes: BoxAnnotator | None = None
         self._blitter = CardAnnotator()
         self._last_src_size: tuple[int, int] | None = None
         self._last_error_log = -math.inf
-        # What the last draw placed where: ("box" | "band" | "wheel" | "scene" | "why" |
-        # "notice" | "debug", rect). For tests and for a technician's curiosity.
-        self.last_layout: list[tuple[str, pygame.Rect]] = []
-        # (track id, its box as drawn, its label band): which label is whose, for tests.
-        self.last_bands: list[tuple[int, pygame.Rect, pygame.Rect]] = []
 
     # ----------------------------------------------------------------- toggles
     @property
@@ -127,11 +110,11 @@ class Renderer:
         return self._topk
 
     # ----------------------------------------------------------------- drawing
-    def draw(self, surface: pygame.Surface, view: FrameView) -> bool:
-        """Draw the whole screen for `view` onto `surface`; False if it failed (drawn black)."""
+    def draw(self, surface: pygame.Surface, view: FrameView) -> Layout | None:
+        """Draw the whole screen for `view` onto `surface`: what was placed where, or None
+        if drawing failed (and the frame was drawn black)."""
         try:
-            self.paint(surface, view)
-            return True
+            return self.paint(surface, view)
         except Exception as exc:
             if self.strict:
                 raise
@@ -143,14 +126,14 @@ class Renderer:
                     self._last_error_log = now
                     log.exception("render failed; drawing a black frame")
             surface.fill((0, 0, 0))
-            return False
+            return None
 
-    def _draw(self, surface: pygame.Surface, view: FrameView) -> None:
+    def _draw(self, surface: pygame.Surface, view: FrameView) -> Layout:
         theme = self._prepare(surface)
         mode = getattr(view, "mode", "live")
-        self.last_layout = []
+        layout = Layout()
         placed: list[pygame.Rect] = []
-        notice = self._notice_card(view.notice, theme)
+        notice = self.cards.notice(view.notice, theme)
         if notice is not None:
             sw, sh = surface.get_size()
             rect = notice.get_rect(midbottom=(sw // 2, sh - theme.margin))
@@ -164,28 +147,23 @@ class Renderer:
         elif mode == "camera_unavailable":
             self._draw_unavailable(surface, theme)
         else:
-            self._draw_live(surface, view, theme, placed)
+            self._draw_live(surface, view, theme, placed, layout)
         if notice is not None:
             surface.blit(notice, placed[0])
-            self.last_layout.append(("notice", placed[0]))
+            layout.placed.append(("notice", placed[0]))
         if debug is not None:
             surface.blit(*debug)
-            self.last_layout.append(("debug", debug[1]))
+            layout.placed.append(("debug", debug[1]))
+        return layout
 
     def _prepare(self, surface: pygame.Surface) -> Theme:
-        if self._fonts is None:
-            font_path = self.display.font_path
-            if font_path is not None and not font_path.is_absolute():
-                font_path = PROJECT_ROOT / font_path
-            self._fonts = FontBook(font_path)
-            self._tc = TextCache(self._fonts, maxsize=256)
+        text = self.cards.text  # opens the fonts on the first frame
         size = surface.get_size()
         if self._theme is None or self._theme.screen != (max(1, size[0]), max(1, size[1])):
             self._theme = Theme.for_size(size)
-            self._centred = CenteredText(self._tc, self._theme)
+            self._centred = CenteredText(text, self._theme)
             self._boxes = BoxAnnotator(self._theme.green, self._theme.box_thickness)
-            self._cards.clear()
-            self._debug_cards.clear()
+            self.cards.clear()
         return self._theme
 
     def _mapping(self, src_size: tuple[int, int], screen: tuple[int, int]) -> ScreenMapping:
@@ -222,10 +200,11 @@ class Renderer:
 
     # ----------------------------------------------------------------- live
     def _draw_live(
-        self, surface: pygame.Surface, view: FrameView, theme: Theme, placed: list[pygame.Rect]
+        self, surface: pygame.Surface, view: FrameView, theme: Theme,
+        placed: list[pygame.Rect], layout: Layout,
     ) -> None:
+        """The camera image, a green box per face, then the cards LivePlacement placed."""
         mapping = self._paint_frame(surface, view)
-        screen = surface.get_rect()
         faces: list[tuple[FaceView, pygame.Rect]] = []
         if mapping is not None:
             for face in tuple(view.faces or ())[:MAX_FACES]:
@@ -234,106 +213,13 @@ class Renderer:
                     faces.append((face, rect))
         assert self._boxes is not None
         self._boxes.annotate(surface, [rect for _f, rect in faces])
-        self.last_layout += [("box", rect) for _f, rect in faces]
-
-        t = theme.box_thickness
-        outers = [rect.inflate(t, t) for _f, rect in faces]
-        out: list[tuple[pygame.Surface, pygame.Rect]] = []
-
-        scene = view.scene_label
-        scene_rect = None
-        if scene is not None:
-            band = self._label_card(surface, scene, theme, caption=self.texts.scene_prefix,
-                                    gloss=bool(self.display.gloss))
-            at = (theme.margin, theme.margin)
-            scene_rect = place_rect(band.get_size(), [at], screen, placed, (), theme.margin)
-            placed.append(scene_rect)
-            out.append((band, scene_rect))
-            self.last_layout.append(("scene", scene_rect))
-
-        order = sorted(range(len(faces)), key=lambda i: (faces[i][1].top, faces[i][1].left))
-        band_rects: dict[int, pygame.Rect] = {}
-        crowd = len(faces) > CROWD
-        band_theme = theme.compact() if crowd else theme
-        # The gloss explains an unknown word to a few visitors; in a crowd it goes first.
-        gloss = bool(self.display.gloss) and not crowd and (
-            len(faces) <= int(self.display.gloss_max_faces))
-        leaders: list[tuple[tuple[int, int], tuple[int, int]]] = []
-        self.last_bands = []
-        for i in order:
-            face, _rect = faces[i]
-            if face.label is None and face.spin is None:
-                continue  # no crop scored yet: the box alone, for the first few frames
-            if face.label is None:
-                band = self._wheel_card(surface, face.spin, band_theme, crowd)
-            else:
-                band = self._label_card(surface, face.label, band_theme, compact=crowd,
-                                        gloss=gloss)
-            rect = place_rect(
-                band.get_size(), band_candidates(outers[i], band.get_size()), screen, placed,
-                outers, theme.margin, theme.gap, anchor=outers[i],
-            )  # fmt: skip
-            if face.label is not None and not crowd and (
-                    covers(rect, outers, outers[i]) or covers(rect, placed, None)):
-                # No clear place: the gloss goes first, then the breadcrumb is shortened
-                # (a compact band); with no clear place for either, the band without gloss.
-                tries = [(theme, False)] if gloss else []
-                tries.append((theme.compact(), True))
-                fallback = None
-                for try_theme, compact in tries:
-                    small = self._label_card(surface, face.label, try_theme, compact=compact)
-                    small_rect = place_rect(
-                        small.get_size(), band_candidates(outers[i], small.get_size()), screen,
-                        placed, outers, theme.margin, theme.gap, anchor=outers[i],
-                    )  # fmt: skip
-                    fallback = fallback or (small, small_rect)
-                    if not (covers(small_rect, outers, outers[i])
-                            or covers(small_rect, placed, None)):
-                        band, rect = small, small_rect
-                        break
-                else:
-                    if gloss and fallback is not None:
-                        band, rect = fallback
-            if not touches(rect, outers[i]):
-                leaders.append(leader_line(outers[i], rect))
-            placed.append(rect)
-            band_rects[i] = rect
-            out.append((band, rect))
-            self.last_layout.append(("wheel" if face.label is None else "band", rect))
-            self.last_bands.append((face.track_id, outers[i], rect))
-        for start, end in leaders:  # a band away from its face is joined to it
-            pygame.draw.line(surface, theme.green, start, end, max(2, theme.box_thickness // 2))
-            self.last_layout.append(("leader", pygame.Rect(start, (1, 1)).union(
-                pygame.Rect(end, (1, 1)))))
-
-        if self._topk:
-            if scene is not None and scene_rect is not None:
-                panel = self._why_card(surface, scene, theme)
-                at = [
-                    (scene_rect.left, scene_rect.bottom + theme.gap),
-                    (scene_rect.right + theme.gap, scene_rect.top),
-                ]
-                rect = place_rect(
-                    panel.get_size(), at, screen, placed, outers, theme.margin, theme.gap,
-                    anchor=scene_rect,
-                )  # fmt: skip
-                placed.append(rect)
-                out.append((panel, rect))
-                self.last_layout.append(("why", rect))
-            for i in order:
-                face, _rect = faces[i]
-                if face.label is None:
-                    continue
-                panel = self._why_card(surface, face.label, theme)
-                at = panel_candidates(outers[i], band_rects[i], panel.get_size(), theme.gap)
-                rect = place_rect(
-                    panel.get_size(), at, screen, placed, outers, theme.margin, theme.gap,
-                    anchor=outers[i],
-                )  # fmt: skip
-                placed.append(rect)
-                out.append((panel, rect))
-                self.last_layout.append(("why", rect))
-        self._blitter.annotate(surface, out)
+        layout.placed += [("box", rect) for _f, rect in faces]
+        where = LivePlacement(surface, theme, self.cards, self.display, faces, placed, layout)
+        where.place(view.scene_label, self.texts.scene_prefix, self._topk)
+        # a band away from its face is joined to it, under the cards
+        LineAnnotator(theme.green, max(2, theme.box_thickness // 2)).annotate(
+            surface, where.leaders)
+        self._blitter.annotate(surface, where.cards_out)
 
     # ----------------------------------------------------------------- other screens
     def _draw_idle(self, surface: pygame.Surface, view: FrameView, theme: Theme) -> None:
@@ -361,54 +247,9 @@ class Renderer:
                     theme: Theme) -> tuple[pygame.Surface, pygame.Rect]:
         """The debug overlay and where it goes (top right), placed before the labels."""
         items = tuple((str(k), str(v)) for k, v in (view.debug or {}).items())[:16]
-        assert self._tc is not None
-        box = self._debug_cards.get_or_make(items, lambda: cards.debug_box(self._tc, theme, items))
+        box = self.cards.debug(items, theme)
         rect = box.get_rect(topright=(surface.get_width() - theme.margin, theme.margin))
         return box, clamp_rect(rect, surface.get_rect())
-
-    # ----------------------------------------------------------------- cached cards
-    def _label_card(
-        self,
-        surface: pygame.Surface,
-        label: Label,
-        theme: Theme,
-        caption: str | None = None,
-        compact: bool = False,
-        gloss: bool = False,
-    ) -> pygame.Surface:
-        key = ("label", _hashable(label), caption, compact, gloss, _format_key(surface))
-        return self._cards.get_or_make(
-            key, lambda: cards.label_band(self._tc, theme, label, surface, caption, gloss)
-        )
-
-    def _wheel_card(
-        self, surface: pygame.Surface, spin: SpinView, theme: Theme, compact: bool = False
-    ) -> pygame.Surface:
-        """The candidate the wheel shows now: it turns at WHEEL_HZ, slowing as crops come in."""
-        spun = max(0.0, self._clock() - spin.started_at)
-        hz = WHEEL_HZ * (1.0 - 0.66 * min(1.0, max(0.0, spin.progress)))
-        candidate = spin.candidates[int(spun * hz) % len(spin.candidates)]
-        progress = round(spin.progress, 2)
-        key = ("wheel", candidate, progress, compact, _format_key(surface))
-        return self._cards.get_or_make(
-            key, lambda: cards.wheel_band(self._tc, theme, candidate, progress, surface)
-        )
-
-    def _why_card(self, surface: pygame.Surface, label: Label, theme: Theme) -> pygame.Surface:
-        k = int(self.display.topk)
-        key = ("why", _hashable(label), k, _format_key(surface))
-        return self._cards.get_or_make(
-            key, lambda: cards.why_panel(self._tc, theme, label, k, surface)
-        )
-
-    def _notice_card(self, notice: str | None, theme: Theme) -> pygame.Surface | None:
-        if not notice:
-            return None
-        text = str(notice)
-        assert self._tc is not None
-        return self._cards.get_or_make(
-            ("notice", text), lambda: cards.notice_pill(self._tc, theme, text)
-        )
 
 
 def face_rect(box: Box, mapping: ScreenMapping) -> pygame.Rect | None:
@@ -423,15 +264,3 @@ def face_rect(box: Box, mapping: ScreenMapping) -> pygame.Rect | None:
         return None
     ix0, iy0 = round(x0), round(y0)
     return pygame.Rect(ix0, iy0, max(1, round(x1) - ix0), max(1, round(y1) - iy0))
-
-
-def _format_key(surface: pygame.Surface) -> tuple:
-    return (surface.get_bitsize(), surface.get_masks())
-
-
-def _hashable(label: Label) -> object:
-    try:
-        hash(label)
-    except TypeError:  # a caller passed lists where tuples belong
-        return repr(label)
-    return label

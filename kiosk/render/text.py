@@ -96,6 +96,15 @@ class TextCache:
         self._wraps: LRU[tuple[str, ...]] = LRU(maxsize)
         self._glyphs: LRU[pygame.Surface] = LRU(2048)
 
+    def __len__(self) -> int:
+        """Rendered text surfaces held (at most `maxsize`)."""
+        return len(self._surfaces)
+
+    @property
+    def misses(self) -> int:
+        """Text surfaces rendered so far (not found in the cache)."""
+        return self._surfaces.misses
+
     def render(self, text: str, px: int, colour: Colour) -> pygame.Surface:
         """Antialiased `text` with a transparent background (cached)."""
         key = (text, int(px), tuple(colour))
