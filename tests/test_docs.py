@@ -66,8 +66,8 @@ def test_the_screenshot_script_draws_the_real_kiosk(tmp_path: Path) -> None:
     """The script runs the real detector, model and renderer on the demo: each face it prints
     has a green outline on the screen it wrote, and a label."""
     out = tmp_path / "shot.png"
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshot.py"), "--out",
-                           str(out)], capture_output=True, text=True, timeout=180)
+    proc = subprocess.run([sys.executable, "-m", "scripts.ops.screenshot", "--out", str(out)],
+                          capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     faces = re.findall(r"face box=\((\d+),(\d+),(\d+),(\d+)\) label='([^']+)'", proc.stdout)
     assert len(faces) == 2, proc.stdout  # the demo's two-visitor scene
@@ -94,4 +94,4 @@ def test_the_readme_sha256s_are_what_the_set_up_built() -> None:
             pytest.skip(f"{path} not built (./scripts/setup.sh builds it)")
         assert sha256_file(ROOT / path) == sha, (
             f"{path} is not the README's build; tests/test_classifier_steady.py and "
-            "scripts/compare_onnx.py name the first difference")
+            "python -m scripts.modelbuild.compare_onnx name the first difference")

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write config/kiosk.schema.json and the commented default config/kiosk.yaml from the models.
 
 The pydantic models in kiosk/config.py are the single source: the JSON schema (for editors,
@@ -6,8 +5,8 @@ via the yaml-language-server line) and the documented default YAML (every sectio
 its description, what is allowed and its default) are both generated from them, so neither
 can drift. tests/test_config.py asserts the committed files equal what this script writes.
 
-    python scripts/export_config_schema.py           # regenerate both files
-    python scripts/export_config_schema.py --check   # exit 1 if either is out of date
+    python -m scripts.ops.export_config_schema           # regenerate both files
+    python -m scripts.ops.export_config_schema --check   # exit 1 if either is out of date
 """
 
 from __future__ import annotations
@@ -21,10 +20,9 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from kiosk.config import KioskConfig
 
-from kiosk.config import KioskConfig  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SCHEMA_PATH = ROOT / "config" / "kiosk.schema.json"
 YAML_PATH = ROOT / "config" / "kiosk.yaml"
@@ -158,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path.relative_to(ROOT)}")
     for path in stale:
         print(
-            f"{path.relative_to(ROOT)} is out of date: run scripts/export_config_schema.py",
+            f"{path.relative_to(ROOT)} is out of date: "
+            "run python -m scripts.ops.export_config_schema",
             file=sys.stderr,
         )
     return 1 if stale else 0
