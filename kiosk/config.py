@@ -222,8 +222,8 @@ class ClassifierConfig(_Strict):
     crop_padding: Annotated[float, Field(ge=0.0, le=3.0)] = Field(
         1.0, description="Padding around the face box on every side, as a fraction of its "
         "size: the crop the model sees is three faces wide (head, hair, collar). The prior is "
-        "fitted at this padding (scripts/fit_prior.py); 0.6 until 2026-12-01 made labels tip "
-        "with a 5% shift of the box (docs/labels.md)."
+        "fitted at this padding (scripts/modelbuild/fit_prior.py); 0.6 until 2026-12-01 made "
+        "labels tip with a 5% shift of the box (docs/labels.md)."
     )
     batch_size: Annotated[int, Field(ge=1, le=64)] = Field(8, description="Crops per batch.")
     cpu_batch_size: Annotated[int, Field(ge=1, le=64)] = Field(

@@ -30,12 +30,12 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 grep -m1 "model name" /proc/cpuinfo; nproc
 # the model a GPU kiosk runs (classifier.gpu_model_dir, built by scripts/setup.sh), before the
 # doctor looks for it
-"$PY" scripts/build_person_head.py --view-set steady --out-dir models/person_steady --if-stale
+"$PY" -m scripts.modelbuild.build_person_head --view-set steady --out-dir models/person_steady --if-stale
 run doctor "$PY" -m kiosk doctor
-for i in 1 2 3; do run "classifier_best_$i" "$PY" scripts/bench_classifier.py --model-dir models/person_steady; done
-for i in 1 2 3; do run "kiosk_$i" "$PY" scripts/bench_kiosk.py --seconds 5; done
-run eval_labels_gpu "$PY" scripts/eval_labels.py --model-dir models/person_steady --providers tensorrt,cuda,cpu
-run classifier_no_fixed_batch "$PY" scripts/bench_classifier.py --model-dir models/person_steady --no-fixed-batch
-run classifier_shipped "$PY" scripts/bench_classifier.py
-run classifier_cpu "$PY" scripts/bench_classifier.py --model-dir models/person_steady --providers cpu
-run detect "$PY" scripts/bench_detect.py
+for i in 1 2 3; do run "classifier_best_$i" "$PY" -m scripts.bench.bench_classifier --model-dir models/person_steady; done
+for i in 1 2 3; do run "kiosk_$i" "$PY" -m scripts.bench.bench_kiosk --seconds 5; done
+run eval_labels_gpu "$PY" -m scripts.bench.eval_labels --model-dir models/person_steady --providers tensorrt,cuda,cpu
+run classifier_no_fixed_batch "$PY" -m scripts.bench.bench_classifier --model-dir models/person_steady --no-fixed-batch
+run classifier_shipped "$PY" -m scripts.bench.bench_classifier
+run classifier_cpu "$PY" -m scripts.bench.bench_classifier --model-dir models/person_steady --providers cpu
+run detect "$PY" -m scripts.bench.bench_detect

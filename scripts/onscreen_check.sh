@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The kiosk on a real X screen (Xvfb) while four newcomers wait for their labels: the real
-# window, renderer, detector and model on a 4-face video (scripts/bench_kiosk.py's), the
+# window, renderer, detector and model on a 4-face video (scripts/bench/bench_kiosk.py's), the
 # metrics line every 2 s, and screenshots read back from the X server (xwd) at 0.4 s steps
 # from the start, into OUT (default: a new temporary folder). Needs xvfb, x11-apps, netpbm.
 #   ./scripts/onscreen_check.sh [OUT]
@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 out="${1:-$(mktemp -d)}"
 mkdir -p "$out"
 .venv/bin/python -c "
-import sys; sys.path.insert(0, 'scripts'); from pathlib import Path
-from bench_kiosk import make_video; make_video(Path('$out/four.avi'), 4, frames=300)"
+from pathlib import Path
+from scripts.bench.bench_kiosk import make_video; make_video(Path('$out/four.avi'), 4, frames=300)"
 Xvfb :99 -screen 0 1280x720x24 >"$out/xvfb.log" 2>&1 & xpid=$!
 trap 'kill $xpid 2>/dev/null || true' EXIT
 sleep 2

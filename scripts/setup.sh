@@ -11,7 +11,7 @@ APT_PACKAGES=(
   systemd             # systemd-analyze, to check the unit in systemd/
   strace              # the privacy test watches every file and socket the kiosk opens
   libseccomp2         # the kiosk denies itself internet sockets (kiosk/service/network_guard.py)
-  opencv-doc          # real photos of people (messi5, basketball) for scripts/eval_labels.py; optional
+  opencv-doc          # real photos of people (messi5, basketball) for scripts.bench.eval_labels; optional
   xvfb x11-xserver-utils  # a real X server and xset: the screen on/off switch (systemd/screen-power.sh)
   cage xwayland grim  # the service's display path (compositor, X for SDL) and reading its screen back
   v4l-utils           # v4l2-ctl: a webcam's formats and its exposure-driven frame-rate drop
@@ -39,4 +39,4 @@ VENV=${VENV:-.venv}
 # The GPU's person model (classifier.gpu_model_dir): the shipped one with six views at two
 # scales, built from it by graph surgery (a few seconds, nothing downloaded), again whenever
 # the shipped model changes.
-"$VENV/bin/python" scripts/build_person_head.py --view-set steady --out-dir models/person_steady --if-stale
+"$VENV/bin/python" -m scripts.modelbuild.build_person_head --view-set steady --out-dir models/person_steady --if-stale

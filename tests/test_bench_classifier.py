@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_classifier_prints_its_cases_with_the_host() -> None:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_classifier.py"), "--providers", "cpu",
+        [sys.executable, "-m", "scripts.bench.bench_classifier", "--providers", "cpu",
          "--runs", "3", "--warmup", "1"],
         capture_output=True, text=True, timeout=180, check=True, cwd=ROOT,
     )

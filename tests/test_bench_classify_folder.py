@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_classify_folder_prints_both_cases_with_the_cpu() -> None:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_classify_folder.py"), "--images", "2"],
+        [sys.executable, "-m", "scripts.bench.bench_classify_folder", "--images", "2"],
         capture_output=True, text=True, timeout=300, check=True, cwd=ROOT,
     )
     rows = [dict(part.split("=", 1) for part in shlex.split(line))

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_detect_prints_its_figures_on_a_tiny_subset() -> None:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_detect.py"), "--clips-per-size", "1",
+        [sys.executable, "-m", "scripts.bench.bench_detect", "--clips-per-size", "1",
          "--faces-per-frame", "1", "--empty-clips", "1", "--clip-frames", "2",
          "--resolutions", "1280x720"],
         capture_output=True, text=True, timeout=120, check=True, cwd=ROOT,

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_kiosk_prints_one_line_a_case_with_its_first_labels() -> None:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_kiosk.py"), "--cases", "720p_1face",
+        [sys.executable, "-m", "scripts.bench.bench_kiosk", "--cases", "720p_1face",
          "720p_1face_one_core", "720p_moving_face", "--seconds", "1", "--arrivals", "2"],
         capture_output=True, text=True, timeout=240, check=True, cwd=ROOT,
     )
@@ -46,7 +46,7 @@ def test_bench_kiosk_prints_one_line_a_case_with_its_first_labels() -> None:
 
 def test_bench_kiosk_refuses_no_arrivals() -> None:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_kiosk.py"), "--arrivals", "0"],
+        [sys.executable, "-m", "scripts.bench.bench_kiosk", "--arrivals", "0"],
         capture_output=True, text=True, timeout=60, cwd=ROOT,
     )
     assert proc.returncode == 2 and "--arrivals must be at least 1" in proc.stderr

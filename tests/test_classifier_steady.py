@@ -1,16 +1,15 @@
 """The steady person head (issue 8): six views at two scales, built from the shipped model.
 
-`scripts/build_person_head.py --view-set steady` adds a Resize and a second copy of the
-backbone's nodes (sharing its weights) to the shipped graph; the kiosk uses that model when a
-GPU provider loads (`classifier.gpu_model_dir`). Checked here against the same head computed in
-numpy from the backbone's own logits, on real photos, and for the provider rule.
+`python -m scripts.modelbuild.build_person_head --view-set steady` adds a Resize and a second
+copy of the backbone's nodes (sharing its weights) to the shipped graph; the kiosk uses that
+model when a GPU provider loads (`classifier.gpu_model_dir`). Checked here against the same
+head computed in numpy from the backbone's own logits, on real photos, and for the provider
+rule.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import sys
 from pathlib import Path
 
 import cv2
@@ -25,11 +24,11 @@ from kiosk.classify.manifest import load_manifest
 from kiosk.classify.providers import ProviderChoice
 from kiosk.config import load_config
 from kiosk.views import Box
+from scripts.modelbuild import build_person_head
+from scripts.modelbuild.compare import first_difference
+from scripts.modelbuild.views import backbone_of, steady_views
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-from modelbuild.compare import first_difference  # noqa: E402
-from modelbuild.views import backbone_of, steady_views  # noqa: E402
 
 SHIPPED = ROOT / "models" / "person_effnet"
 ASTRONAUT_FACE = (177, 82, 272, 177)  # as MediaPipe finds it (tests/conftest.py)
@@ -38,12 +37,7 @@ CPU = ProviderChoice(("CPUExecutionProvider",), "cuda: no NVIDIA driver")
 
 
 def _build(argv: list[str]) -> None:
-    spec = importlib.util.spec_from_file_location("build_person_head",
-                                                  ROOT / "scripts" / "build_person_head.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_person_head"] = module
-    spec.loader.exec_module(module)
-    assert module.main(argv) == 0
+    assert build_person_head.main(argv) == 0
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,13 @@
 """The training path end to end on a small ImageNet-layout folder made from real photos.
 
-No torch: scripts/train_person_head.py reads images with OpenCV, gets features from the shipped
-model with onnxruntime, fits the head in numpy and writes a new model folder that loads.
+No torch: scripts/modelbuild/train_person_head.py reads images with OpenCV, gets features from
+the shipped model with onnxruntime, fits the head in numpy and writes a new model folder that
+loads.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import cv2
@@ -16,21 +15,12 @@ import numpy as np
 import pytest
 
 from kiosk.classify.classifier import PersonClassifier
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from modelbuild.conse import text_head_arrays  # noqa: E402
+from scripts.modelbuild import train_person_head
+from scripts.modelbuild.conse import text_head_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = ROOT / "models" / "person_effnet"
 ASTRONAUT, REAR_ADMIRAL, DRINKER = "n09818022", "n10510245", "n10034614"
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("train_person_head",
-                                                  ROOT / "scripts" / "train_person_head.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _variants(img: np.ndarray, n: int, seed: int) -> list[np.ndarray]:
@@ -71,7 +61,7 @@ def test_train_head_on_an_imagenet_layout_folder(tmp_path: Path, photos, capsys)
     train_root = tmp_path / "train"
     _write_folder(train_root, photos, n=8, seed=1)
     out = tmp_path / "trained"
-    rc = _script().main([str(train_root), "--base", str(MODEL_DIR), "--out", str(out),
+    rc = train_person_head.main([str(train_root), "--base", str(MODEL_DIR), "--out", str(out),
                          "--epochs", "40", "--val-fraction", "0.25"])
     assert rc == 0
     printed = capsys.readouterr().out
@@ -100,7 +90,7 @@ def test_training_again_replaces_the_linear_layer(tmp_path: Path, photos) -> Non
     root = tmp_path / "train"
     _write_folder(root, {ASTRONAUT: photos[ASTRONAUT], DRINKER: photos[DRINKER]}, n=4, seed=5)
     first, second = tmp_path / "first", tmp_path / "second"
-    script = _script()
+    script = train_person_head
     assert script.main([str(root), "--base", str(MODEL_DIR), "--out", str(first),
                         "--epochs", "5", "--val-fraction", "0"]) == 0
     assert script.main([str(root), "--base", str(first), "--out", str(second),
@@ -116,7 +106,7 @@ def test_training_again_replaces_the_linear_layer(tmp_path: Path, photos) -> Non
 
 
 def test_bad_training_folders(tmp_path: Path) -> None:
-    script = _script()
+    script = train_person_head
     (tmp_path / "root" / "n99999999").mkdir(parents=True)
     assert script.main([str(tmp_path / "root"), "--out", str(tmp_path / "o")]) == 2
     assert script.main([str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2

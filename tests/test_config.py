@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -20,15 +19,7 @@ from kiosk.config import (
     load_config,
     load_config_from_env,
 )
-
-
-def _export_script():
-    path = PROJECT_ROOT / "scripts" / "export_config_schema.py"
-    spec = importlib.util.spec_from_file_location("export_config_schema", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from scripts.ops import export_config_schema
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -47,13 +38,13 @@ def _error(path: Path | None, overrides: list[str] | None = None) -> str:
 
 
 def test_committed_default_yaml_and_schema_match_the_models() -> None:
-    script = _export_script()
+    script = export_config_schema
     assert DEFAULT_CONFIG_PATH.read_text(encoding="utf-8") == script.render_yaml(), (
-        "config/kiosk.yaml is out of date: run scripts/export_config_schema.py"
+        "config/kiosk.yaml is out of date: run python -m scripts.ops.export_config_schema"
     )
     schema_path = PROJECT_ROOT / "config" / "kiosk.schema.json"
     assert schema_path.read_text(encoding="utf-8") == script.render_schema(), (
-        "config/kiosk.schema.json is out of date: run scripts/export_config_schema.py"
+        "config/kiosk.schema.json is out of date: run python -m scripts.ops.export_config_schema"
     )
     assert script.main(["--check"]) == 0
 

@@ -3,7 +3,6 @@ within a few frames and keeps it, and boxes nothing in rooms with nobody in them
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import cv2
@@ -12,9 +11,7 @@ import pytest
 
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import bench_detect  # noqa: E402  (its real heads and rooms)
+from scripts.bench import bench_detect  # its real heads and rooms
 
 
 @pytest.fixture(scope="module")
@@ -133,14 +130,13 @@ def test_a_paused_search_searches_no_square_but_keeps_found_faces(
 
 
 def test_one_face_never_gets_two_boxes_when_passes_box_it_differently(tmp_path: Path) -> None:
-    """Four visitors at 1080p (scripts/bench_kiosk.py's video), the search paused for 3 frames
+    """Four visitors at 1080p (scripts/bench/bench_kiosk.py's video), the search paused for 3 frames
     in 30 as newcomers' labels would pause it: at frame 597 the full-range model boxed one face
     176 px wide and off-centre beside its 135 px box (IoU 0.28), and both were kept, a second
     box and label on one visitor, until either box's centre inside the other counted as the
     same face."""
-    import bench_kiosk
-
     from kiosk.sources.files import VideoFileSource
+    from scripts.bench import bench_kiosk
 
     frames = []
     video = bench_kiosk.make_video(tmp_path / "four.avi", 4, 1920, 1080)

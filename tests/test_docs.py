@@ -53,7 +53,26 @@ def test_every_measured_line_names_date_avx512_and_command(doc: Path) -> None:
     for block in blocks:
         assert re.search(r"20\d\d-\d\d-\d\d", block), block
         assert "AVX-512" in block, block
-        assert "`" in block and any(c in block for c in ("scripts/", ".py", "bin/kiosk ")), block
+        assert "`" in block and any(c in block for c in ("scripts/", "-m scripts.", ".py",
+                                                          "bin/kiosk ")), block
+
+
+def test_every_module_run_with_python_m_exists_and_runs() -> None:
+    """Every `python -m scripts.<package>.<module>` that a doc, a script, a message or a test
+    names is a module that is there and runs as a program."""
+    texts = [README, *DOCS, *ROOT.glob("*/README*.md"), ROOT / "config" / "kiosk.yaml",
+             *(p for folder in ("scripts", "kiosk", "systemd", "tests", ".ci")
+               for p in (ROOT / folder).rglob("*") if p.suffix in ("", ".py", ".sh", ".md")
+               and p.is_file())]
+    named: dict[str, set[str]] = {}
+    for path in texts:
+        for module in re.findall(r"-m (scripts(?:\.\w+)+)", path.read_text(errors="replace")):
+            named.setdefault(module, set()).add(str(path.relative_to(ROOT)))
+    assert len(named) >= 15, sorted(named)  # the docs name most of them
+    for module, where in sorted(named.items()):
+        path = ROOT / (module.replace(".", "/") + ".py")
+        assert path.is_file(), f"{module} (named in {sorted(where)}) is not a module"
+        assert 'if __name__ == "__main__":' in path.read_text(), f"{module} does not run"
 
 
 def test_the_committed_screenshot_shows_green_boxes() -> None:
@@ -66,8 +85,8 @@ def test_the_screenshot_script_draws_the_real_kiosk(tmp_path: Path) -> None:
     """The script runs the real detector, model and renderer on the demo: each face it prints
     has a green outline on the screen it wrote, and a label."""
     out = tmp_path / "shot.png"
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshot.py"), "--out",
-                           str(out)], capture_output=True, text=True, timeout=180)
+    proc = subprocess.run([sys.executable, "-m", "scripts.ops.screenshot", "--out", str(out)],
+                          capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     faces = re.findall(r"face box=\((\d+),(\d+),(\d+),(\d+)\) label='([^']+)'", proc.stdout)
     assert len(faces) == 2, proc.stdout  # the demo's two-visitor scene
@@ -94,4 +113,4 @@ def test_the_readme_sha256s_are_what_the_set_up_built() -> None:
             pytest.skip(f"{path} not built (./scripts/setup.sh builds it)")
         assert sha256_file(ROOT / path) == sha, (
             f"{path} is not the README's build; tests/test_classifier_steady.py and "
-            "scripts/compare_onnx.py name the first difference")
+            "python -m scripts.modelbuild.compare_onnx name the first difference")

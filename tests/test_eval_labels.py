@@ -1,32 +1,23 @@
-"""scripts/eval_labels.py runs without the fetched sets (lfw only, the others say they are
+"""scripts/bench/eval_labels.py runs without the fetched sets (lfw only, the others say they are
 skipped) and names the model and provider it measured; the fetched sets are exercised on a
 fixture in test_face_sets.py."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "eval_labels.py"
+from scripts.bench import eval_labels
 
-
-def _eval_labels():  # noqa: ANN202 - the script, loaded as a module
-    sys.path.insert(0, str(SCRIPT.parent))
-    spec = importlib.util.spec_from_file_location("eval_labels", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_without_the_fetched_sets_it_says_so_and_scores_lfw(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # an empty cache: nothing fetched
-    module = _eval_labels()
-    shipped = SCRIPT.parent.parent / "models" / "person_effnet"
-    assert module.main(["--limit", "2", "--model-dir", str(shipped), "--providers", "cpu",
+    shipped = ROOT / "models" / "person_effnet"
+    assert eval_labels.main(["--limit", "2", "--model-dir", str(shipped), "--providers", "cpu",
                         "--set", "spin.crops=2"]) == 0
     out = capsys.readouterr().out
-    assert "set=portraits skipped: not fetched (scripts/fetch_face_sets.py)" in out
+    assert "set=portraits skipped: not fetched (python -m scripts.bench.fetch_face_sets)" in out
     assert "set=wild skipped: not fetched" in out
     (lfw,) = [ln for ln in out.splitlines() if ln.startswith("set=lfw")]
     values = dict(kv.split("=", 1) for kv in lfw.split())

@@ -1,15 +1,14 @@
-"""The colour face sets (issue 23): fetched, checked and unpacked by scripts/fetch_face_sets.py
-into a cache outside git, then measured by scripts/eval_labels.py. Tested on a small fixture
-of real photos packed as registry archives and served from file:// URLs (the suite never
-downloads the real sets)."""
+"""The colour face sets (issue 23): fetched, checked and unpacked by
+scripts/bench/fetch_face_sets.py into a cache outside git, then measured by
+scripts/bench/eval_labels.py. Tested on a small fixture of real photos packed as registry
+archives and served from file:// URLs (the suite never downloads the real sets)."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib
 import io
 import json
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -20,16 +19,9 @@ import numpy as np
 import pytest
 from skimage import data
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
-
-def _load(name: str):  # noqa: ANN202 - a script, loaded as a module
-    sys.path.insert(0, str(SCRIPTS))
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def _load(name: str):  # noqa: ANN202 - a script of scripts/bench/, as a module
+    return importlib.import_module(f"scripts.bench.{name}")
 
 
 def _jpeg(rgb: np.ndarray) -> bytes:

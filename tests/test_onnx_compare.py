@@ -16,9 +16,7 @@ import pytest
 from onnx import numpy_helper
 
 from kiosk.classify.manifest import load_manifest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from modelbuild.compare import first_difference  # noqa: E402
+from scripts.modelbuild.compare import first_difference
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "models" / "person_effnet"
@@ -105,9 +103,9 @@ def test_the_script_prints_the_difference(shipped: onnx.ModelProto, tmp_path: Pa
     node.attribute[0].i = 0
     onnx.save(changed, str(tmp_path / "changed.onnx"))
     shipped_path = SHIPPED / load_manifest(SHIPPED).model_file
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_onnx.py"),
+    proc = subprocess.run([sys.executable, "-m", "scripts.modelbuild.compare_onnx",
                            str(shipped_path), str(tmp_path / "changed.onnx")],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 1, proc.stderr
     assert f"differs: node {index} 'head/p1k' (Softmax): attribute 'axis' differs: -1 vs 0" \
         in proc.stdout

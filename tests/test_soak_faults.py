@@ -1,5 +1,5 @@
-"""`scripts/soak.py --faults --seconds 30` (issue 28): the real loop at camera rate, the
-shipped model and real MediaPipe, under a seeded schedule of faults; every fault injected is
+"""`python -m scripts.bench.soak --faults --seconds 30` (issue 28): the real loop at camera rate,
+the shipped model and real MediaPipe, under a seeded schedule of faults; every fault injected is
 recovered from, nothing is written, health never says OK while a component is failing."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ KEYS = ("seconds", "frames", "camera_fps", "faults_injected", "faults_recovered"
 
 def test_soak_with_faults_for_30_seconds() -> None:
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "soak.py"), "--faults",
+    proc = subprocess.run([sys.executable, "-m", "scripts.bench.soak", "--faults",
                            "--seconds", "30", "--seed", "1"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=240)
     lines = [x for x in proc.stdout.splitlines() if x.startswith("soak_faults ")]

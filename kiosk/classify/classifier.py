@@ -274,7 +274,8 @@ class PersonClassifier:
         if m.output_kind == "scores":
             if self.prior is None:
                 raise ModelError(self.model_dir / "manifest.json", "no score_prior to turn "
-                                 "scores into probabilities (scripts/fit_prior.py fits it)")
+                                 "scores into probabilities (python -m "
+                                 "scripts.modelbuild.fit_prior fits it)")
             probs = self.prior.probabilities(self.outputs(crops, [self.main_output])[0],
                                              self.logit_scale)
         elif m.output_kind == "probabilities":

@@ -151,7 +151,8 @@ def load_model_parts(config: KioskConfig, calibrate: bool = False) -> ModelParts
     if classifier.manifest.output_kind == "scores" and classifier.prior is None:
         classifier.close()
         raise ModelError(model_dir / "manifest.json", "the model outputs raw scores but the "
-                         "manifest names no score_prior (scripts/fit_prior.py fits it)")
+                         "manifest names no score_prior (python -m "
+                         "scripts.modelbuild.fit_prior fits it)")
     cpu_model_dir = config.resolve(cls_cfg.model_dir)
     if classifier.provider == NAMES["cpu"] and model_dir != cpu_model_dir:
         log.warning("the GPU session failed (%s); the CPU gets %s, not %s",

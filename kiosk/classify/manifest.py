@@ -78,7 +78,7 @@ class Outputs(_Strict):
 
 
 class TrainedOn(_Strict):
-    """Present when scripts/train_person_head.py fitted a head on images."""
+    """Present when scripts/modelbuild/train_person_head.py fitted a head on images."""
 
     root: str
     images: int

@@ -4,8 +4,9 @@ Why: a face crop looks like the same few ImageNet-1k things (a suit, a wig, a tr
 player's cheeks), so the raw scores favour the same few synsets for everybody. A synset wins
 when THIS face is unusually close to it: `(score - mean) / sd`, per synset, with the mean and sd
 measured over many faces. The model file outputs the raw scores; the prior lives beside it in
-`prior.npy` (shipped, fitted on colour faces by scripts/fit_prior.py) and can be blended with
-what a kiosk learns of its own room (calibration.py) without rebuilding the ONNX file.
+`prior.npy` (shipped, fitted on colour faces by scripts/modelbuild/fit_prior.py) and can be
+blended with what a kiosk learns of its own room (calibration.py) without rebuilding the ONNX
+file.
 
 File format: a NumPy .npy array, float32, shape (2, C): row 0 the means, row 1 the standard
 deviations, columns in the model's output_wnids order. Deterministic bytes for equal values.

@@ -1,6 +1,6 @@
 """WordNet labels: the person taxonomy (taxonomy.py), the vocabulary policy (vocabulary.py), the
 translations (translation.py, coverage.py) and the curator command (curator.py). Data:
-wordnet_labels/, built by scripts/build_wordnet_labels.py.
+wordnet_labels/, built by scripts/modelbuild/build_wordnet_labels.py.
 """
 
 from kiosk.labels.taxonomy import LabelsError, Synset, Taxonomy

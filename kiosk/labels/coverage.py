@@ -7,7 +7,7 @@
 
 portraits_share is the share of the label benchmark's portraits whose shipped label has a
 translation: what visitors would see, the issue's bar for offering a language. The portraits'
-labels are not recorded in the repository (scripts/eval_labels.py computes them and keeps
+labels are not recorded in the repository (scripts/bench/eval_labels.py computes them and keeps
 only aggregates), so it is `pending` unless `--portraits FILE` gives them, one wnid a line
 (a portrait's shipped label; repeats count).
 """
@@ -86,6 +86,6 @@ def coverage_lines(taxonomy: Taxonomy, labels_dir: Path | None = None,
 
 
 PENDING_WHY = ("portraits_share=pending: the benchmark portraits' shipped labels are not "
-               "recorded (scripts/eval_labels.py keeps only aggregates); give them with "
+               "recorded (scripts/bench/eval_labels.py keeps only aggregates); give them with "
                "--portraits FILE. Offered meanwhile on the synsets' share, >= 1/3 + 0.05 "
                "(wordnet_labels/README.md).")

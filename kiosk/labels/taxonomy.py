@@ -1,7 +1,8 @@
 """The person taxonomy as the kiosk reads it at run time: no WordNet corpus, one JSON file.
 
-`wordnet_labels/person_synsets.json` is built by scripts/build_wordnet_labels.py from WordNet 3.0;
-its format, the breadcrumb rule and the offensive rule are in wordnet_labels/README.md.
+`wordnet_labels/person_synsets.json` is built by scripts/modelbuild/build_wordnet_labels.py from
+WordNet 3.0; its format, the breadcrumb rule and the offensive rule are in
+wordnet_labels/README.md.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class Taxonomy:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise LabelsError(
-                f"{path}: taxonomy data not found (build it with scripts/build_wordnet_labels.py)"
+                f"{path}: taxonomy data not found "
+                "(build it with python -m scripts.modelbuild.build_wordnet_labels)"
             ) from exc
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise LabelsError(f"{path}: unreadable taxonomy data: {exc}") from exc

@@ -1,5 +1,6 @@
 """The labels in the room's language: `wordnet_labels/translations/<language>.json`, built
-offline by scripts/build_wordnet_labels.py from two registry wheels (wordnet_labels/README.md).
+offline by scripts/modelbuild/build_wordnet_labels.py from two registry wheels
+(wordnet_labels/README.md).
 
 A translation is looked up by wnid only, after the vocabulary has chosen the wnid: it changes
 the words, never which label is shown, so a policy's removed labels stay removed. A synset with

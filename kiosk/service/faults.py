@@ -2,8 +2,8 @@
 
 A museum day brings an unplugged camera, a USB reset, a corrupt MJPG frame, a hung driver, a
 full disk, a bug that fires once an hour and an X server that restarts. This module makes each
-of them happen on a schedule, so the test suite and `scripts/soak.py --faults` can check that
-the kiosk recovers and that its health report tells the truth meanwhile.
+of them happen on a schedule, so the test suite and `python -m scripts.bench.soak --faults` can
+check that the kiosk recovers and that its health report tells the truth meanwhile.
 
 Off unless asked for: nothing here is imported, wrapped or called on the normal path. A
 `Faults` is handed to `KioskApp(faults=...)`, or built from `$KIOSK_FAULTS` (for the real

@@ -13,7 +13,7 @@ are compared: they do.
                                "node 597 'head/temperature' (Div): input 1: 'x' vs 'y'" or
                                "initializer 'head/prior_mean': bytes differ at element 17 of
                                2832 (-0.01234 vs -0.01235)"
-  scripts/compare_onnx.py A.onnx B.onnx   the same from a shell
+  python -m scripts.modelbuild.compare_onnx A.onnx B.onnx   the same from a shell
 """
 
 from __future__ import annotations

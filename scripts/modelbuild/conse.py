@@ -1,7 +1,7 @@
 """The conse_text person head as ONNX nodes, built with numpy and onnx.helper (no torch).
 
-Build time only (scripts/build_person_model.py, train_person_head.py): the kiosk runs the
-model file, never this code.
+Build time only (build_person_model.py and train_person_head.py in this package): the kiosk
+runs the model file, never this code.
 
 Default head, "conse_text" (Norouzi et al., "Zero-Shot Learning by Convex Combination of
 Semantic Embeddings", ICLR 2014), baked after the image backbone:
@@ -15,7 +15,8 @@ Semantic Embeddings", ICLR 2014), baked after the image backbone:
 S and Q are sentence embeddings of WordNet text (lemmas and gloss) computed at build time, so
 the kiosk needs no text encoder at run time. The trained variant ("conse_text+linear") adds a
 linear layer on the backbone's pooled features: logits = w * conse_logits + W . f + b, fitted by
-scripts/train_person_head.py on an ImageNet-layout folder (W = 0 reproduces the text head).
+scripts/modelbuild/train_person_head.py on an ImageNet-layout folder (W = 0 reproduces the
+text head).
 """
 
 from __future__ import annotations

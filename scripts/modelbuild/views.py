@@ -1,6 +1,6 @@
 """The "conse_dense_scores" person head as ONNX nodes (numpy + onnx.helper, no torch).
 
-Build time only (scripts/build_person_head.py); the kiosk runs the model file. The head:
+Build time only (scripts/modelbuild/build_person_head.py); the kiosk runs the model file. The head:
 
     xv       = concat(views of x)                      test-time average over fixed views:
                                                        windows of the input, some mirrored
@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import onnx
-from modelbuild.conse import EMBEDDING, value_info
 from onnx import helper, numpy_helper
+
+from scripts.modelbuild.conse import EMBEDDING, value_info
 
 SCORES = "scores"
 IMAGENET = "imagenet"
@@ -330,7 +331,7 @@ def _backbone_copy(backbone_nodes: list[onnx.NodeProto], input_name: str, new_in
 
 def add_score_residual(model: onnx.ModelProto, weight: np.ndarray,
                        bias: np.ndarray) -> onnx.ModelProto:
-    """scores = text scores + embedding @ weight.T + bias (scripts/train_person_head.py).
+    """scores = text scores + embedding @ weight.T + bias (scripts/modelbuild/train_person_head.py).
 
     Trained in the kiosk's z-space (logits = w * scale * z + W f + b), the layer is stored in
     score units (weight and bias already multiplied by the prior's sd / (w * scale)), so that

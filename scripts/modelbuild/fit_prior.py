@@ -1,14 +1,13 @@
-#!/usr/bin/env python3
 """Fit the person model's face prior (prior.npy) on colour faces from more than one source.
 
-  .venv/bin/python scripts/fetch_face_sets.py        # first: the colour face sets (a cache)
-  .venv/bin/python scripts/fit_prior.py               # models/person_effnet/prior.npy + manifest
-  .venv/bin/python scripts/fit_prior.py --view-set steady   # prior_steady.npy (GPU's head)
+  .venv/bin/python -m scripts.bench.fetch_face_sets    # first: the colour face sets (a cache)
+  .venv/bin/python -m scripts.modelbuild.fit_prior     # models/person_effnet/prior.npy + manifest
+  .venv/bin/python -m scripts.modelbuild.fit_prior --view-set steady   # prior_steady.npy (GPU)
 
 The prior is each synset's mean and standard deviation of the model's raw scores over real
 faces, cut as the kiosk cuts them (classifier.crop_padding): a synset wins when THIS face is
 unusually close to it (kiosk/classify/prior.py). Fitted on:
-- the EVEN-indexed 305 portraits (scripts/label_faces.py; the odd 304 are scored by
+- the EVEN-indexed 305 portraits (scripts/bench/label_faces.py; the odd 304 are scored by
   eval_labels.py set=portraits and never fitted on);
 - every face of the wild set (27 faces, ten sources). eval_labels.py scores each wild face
   with a prior refitted without that face's source (leave one source out), so no face is
@@ -28,18 +27,19 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from kiosk.classify.classifier import PersonClassifier
+from kiosk.classify.manifest import Package, ScorePriorFile, load_manifest, write_manifest
+from kiosk.classify.prior import ScorePrior
+from kiosk.config import KioskConfig, load_config
+from scripts.bench import camera_looks as looks
+from scripts.bench.fetch_face_sets import ARCHIVES
+from scripts.bench.label_faces import Face, portrait_faces, wild_faces
 
-import camera_looks as looks  # noqa: E402
-from fetch_face_sets import ARCHIVES  # noqa: E402
-from label_faces import Face, portrait_faces, wild_faces  # noqa: E402
-
-from kiosk.classify.classifier import PersonClassifier  # noqa: E402
-from kiosk.classify.manifest import Package, ScorePriorFile, load_manifest, write_manifest  # noqa: E402
-from kiosk.classify.prior import ScorePrior  # noqa: E402
-from kiosk.config import KioskConfig, load_config  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+# The name written into manifest.json's score_prior.description: this script's path before
+# scripts/ became packages, kept verbatim so that a refit gives the committed manifest byte
+# for byte. Run this as `python -m scripts.modelbuild.fit_prior`.
+RECORDED_AS = "scripts/fit_prior.py"
 
 SD_FLOOR = 1e-4
 LOGIT_SCALE = 3.0
@@ -78,12 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     portraits, wild = fit_faces(config)
     if len(portraits) < 300 or len(wild) < 25:
         print(f"fit_prior: {len(portraits)} reference portraits and {len(wild)} wild faces; "
-              "run scripts/fetch_face_sets.py first", file=sys.stderr)
+              "run python -m scripts.bench.fetch_face_sets first", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = args.model_dir
         if args.view_set == "steady":
-            from build_person_head import main as build
+            from scripts.modelbuild.build_person_head import main as build
 
             build(["--model-dir", str(args.model_dir), "--view-set", "steady",
                    "--out-dir", tmp])
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         f"set=portraits) and the {len(wild)} faces of the wild set (ten sources; eval_labels.py "
         "scores each with a prior refitted without its source), each cut with the kiosk's "
         f"crop_padding {padding}, as the detector boxes them; sd + {SD_FLOOR}. Fitted by "
-        "scripts/fit_prior.py.")
+        f"{RECORDED_AS}.")
     write_manifest(args.model_dir, manifest.model_copy(update={"score_prior": spec}))
     return 0
 

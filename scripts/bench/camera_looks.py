@@ -58,7 +58,7 @@ def around(image: np.ndarray, box: Box, reach: float = 1.5) -> tuple[np.ndarray,
 def jitter(box: Box, rng: np.random.Generator, centre: float = 0.05,
            scale: float = 0.05) -> Box:
     """The box with its centre moved by up to ±centre of its size and its size scaled by up
-    to ±scale (uniform), as scripts/label_faces.py's jittered_boxes draws them."""
+    to ±scale (uniform), as scripts/bench/label_faces.py's jittered_boxes draws them."""
     (cx, cy), w, h = box.center, box.width, box.height
     dx, dy = rng.uniform(-centre, centre, 2)
     s = 1.0 + rng.uniform(-scale, scale)

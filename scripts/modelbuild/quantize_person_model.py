@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Write an 8-bit copy of the person model, to measure it against the float one.
 
-  .venv/bin/python scripts/fetch_face_sets.py                   # first: the colour face sets
-  .venv/bin/python scripts/quantize_person_model.py --out /tmp/person_int8
-  .venv/bin/python scripts/bench_classifier.py --model-dir /tmp/person_int8
-  .venv/bin/python scripts/eval_labels.py --model-dir /tmp/person_int8 --refit-prior
+  .venv/bin/python -m scripts.bench.fetch_face_sets   # first: the colour face sets
+  .venv/bin/python -m scripts.modelbuild.quantize_person_model --out /tmp/person_int8
+  .venv/bin/python -m scripts.bench.bench_classifier --model-dir /tmp/person_int8
+  .venv/bin/python -m scripts.bench.eval_labels --model-dir /tmp/person_int8 --refit-prior
 
 onnxruntime's static quantization (QDQ, int8 weights per channel, uint8 activations) of the
 backbone's convolutions only: the views before it and the zero-shot head after it (the text
@@ -34,20 +33,17 @@ from onnxruntime.quantization import (
     quantize_static,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import camera_looks as looks  # noqa: E402
-from label_faces import portrait_faces  # noqa: E402
-
-from kiosk.classify.manifest import (  # noqa: E402
+from kiosk.classify.manifest import (
     load_manifest,
-    sha256_file,  # noqa: E402
+    sha256_file,
     write_manifest,
 )
-from kiosk.classify.preprocess import preprocess  # noqa: E402
-from kiosk.config import load_config  # noqa: E402
+from kiosk.classify.preprocess import preprocess
+from kiosk.config import load_config
+from scripts.bench import camera_looks as looks
+from scripts.bench.label_faces import portrait_faces
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Crops(CalibrationDataReader):
@@ -71,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(None, ['classifier.providers=["cpu"]'])
     faces = [f for f in portrait_faces(config) if f.reference][:args.faces]
     if not faces:
-        print("no reference portraits: run scripts/fetch_face_sets.py first", file=sys.stderr)
+        print("no reference portraits: run python -m scripts.bench.fetch_face_sets first",
+              file=sys.stderr)
         return 2
     pad = config.classifier.crop_padding
     batches = [preprocess([looks.crop(face.image, face.box, pad)], manifest) for face in faces]

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """The README's screenshot: the real kiosk on the bundled demo, read back from its screen.
 
-  .venv/bin/python scripts/screenshot.py [--out docs/screenshot.png] [--at 12] [--topk]
-  .venv/bin/python scripts/screenshot.py --spinning --out docs/spin.png   # the wheel, mid-spin
+  .venv/bin/python -m scripts.ops.screenshot [--out docs/screenshot.png] [--at 12] [--topk]
+  .venv/bin/python -m scripts.ops.screenshot --spinning --out docs/spin.png   # the wheel, mid-spin
 
 Builds the real KioskApp (MediaPipe detection, tracker, the shipped person model on
 onnxruntime, labels and vocabulary, kiosk/render on a pygame surface) on the demo source, as
@@ -23,8 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> int:

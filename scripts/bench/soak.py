@@ -6,7 +6,7 @@ whole way through. The loop runs unpaced (as fast as it can) with the shipped mo
 MediaPipe. Prints RSS, fps and error counts at the start, every `--every` frames, and at the
 end; exits 1 if anything failed or memory grew by more than `--max-growth-mb`.
 
-    .venv/bin/python scripts/soak.py [--frames 100000]
+    .venv/bin/python -m scripts.bench.soak [--frames 100000]
 
 With `--faults` (issue 28) it runs instead for `--seconds` at camera rate (the reader on its
 own thread, paced to the source's frame rate, as a camera) on a looping video of faces
@@ -18,7 +18,7 @@ growth over 30 MB after warm-up (a quarter of the run, at most 15 min), more thr
 descriptors at the end than after warm-up, a file written other than the calibration, or
 health saying OK while a component had been failing past its limit (`health_lies`, seconds):
 
-    .venv/bin/python scripts/soak.py --faults --seconds 3600 [--seed 1] [--video faces.mp4]
+    .venv/bin/python -m scripts.bench.soak --faults --seconds 3600 [--seed 1] [--video faces.mp4]
 
 `--faults --no-faults` is the same timed run, line and checks with nothing injected (and
 nothing wrapped): the hour without faults. `faults_by_kind` counts what was injected, per kind.
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -40,9 +39,6 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import psutil  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kiosk.config import KioskConfig  # noqa: E402
 
@@ -60,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --faults: the same timed run, line and checks, injecting none")
     args = parser.parse_args(argv)
     if args.faults:
-        from soak_faults import soak_with_faults
+        from scripts.bench.soak_faults import soak_with_faults
 
         return soak_with_faults(args.seconds, args.seed, args.video, inject=not args.no_faults)
 

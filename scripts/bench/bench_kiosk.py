@@ -26,7 +26,8 @@ case may use) and gives `per_crop_ms_p50`, one crop's time on the kiosk's own se
 at the start of the run as bench_classifier.py measures it, with `first_label_over_crop` =
 first_label_p50_ms / per_crop_ms_p50: figures from different hosts compare as these ratios.
 
-    .venv/bin/python scripts/bench_kiosk.py [--seconds 15] [--arrivals 12] [--cases 720p_1face ...]
+    .venv/bin/python -m scripts.bench.bench_kiosk [--seconds 15] [--arrivals 12] \
+        [--cases 720p_1face ...]
 """
 
 from __future__ import annotations
@@ -49,14 +50,10 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_classifier import crops as classifier_crops  # noqa: E402
-
 from kiosk.config import load_config  # noqa: E402
 from kiosk.doctor.selftest import per_crop_ms  # noqa: E402
 from kiosk.hostinfo import allowed_cores, host_info  # noqa: E402
+from scripts.bench.bench_classifier import crops as classifier_crops  # noqa: E402
 
 ARRIVALS = 12  # newcomer waves per case, for the first-label latency (--arrivals)
 CROP_RUNS = 30  # crops timed at the start of the run, for per_crop_ms_p50

@@ -22,7 +22,7 @@ EXPECTED = {
     "face_detection_full_range_sparse.tflite":
         "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1",
 }
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
 def main(argv: list[str] | None = None) -> int:

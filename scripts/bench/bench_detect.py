@@ -12,13 +12,12 @@ resolution): with 8 (the old default), the detector of 2026-11-30 read recall_32
 Prints one key=value line per resolution, with the host's keys (`cpu_model`, `avx512`,
 `cores`: kiosk/hostinfo.py); asserts nothing.
 
-    .venv/bin/python scripts/bench_detect.py [--set detector.model=full_range ...]
+    .venv/bin/python -m scripts.bench.bench_detect [--set detector.model=full_range ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +25,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from kiosk.config import DetectorConfig, KioskConfig, load_config  # noqa: E402
-from kiosk.detect import FaceDetector  # noqa: E402
-from kiosk.hostinfo import host_info  # noqa: E402
-from kiosk.views import Box  # noqa: E402
+from kiosk.config import DetectorConfig, KioskConfig, load_config
+from kiosk.detect import FaceDetector
+from kiosk.hostinfo import host_info
+from kiosk.views import Box
 
 FACE_SIZES = (24, 32, 40, 56, 80, 120)
 RESOLUTIONS = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Fit the person head on licensed images in ImageNet layout: <root>/<wnid>/*.jpg.
 
 The backbone stays frozen. Its pooled features (the model's `embedding` output) and the text
@@ -11,7 +10,8 @@ and learns a correction from images. Classes without images keep their text-head
 new model folder gets the same backbone, the new head, and a manifest with a new checksum and
 a `head.trained_on` record. No torch needed: numpy, OpenCV and onnxruntime only.
 
-  .venv/bin/python scripts/train_person_head.py /data/imagenet-person --out models/person_trained
+  .venv/bin/python -m scripts.modelbuild.train_person_head /data/imagenet-person \
+      --out models/person_trained
   # then set classifier.model_dir: models/person_trained in config/kiosk.yaml
 """
 
@@ -26,15 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from kiosk.classify.classifier import PersonClassifier
+from kiosk.classify.manifest import MANIFEST_FILE, TrainedOn, write_manifest
+from scripts.modelbuild.conse import add_linear_residual
+from scripts.modelbuild.views import add_score_residual
 
-from modelbuild.conse import add_linear_residual  # noqa: E402
-from modelbuild.views import add_score_residual  # noqa: E402
-
-from kiosk.classify.classifier import PersonClassifier  # noqa: E402
-from kiosk.classify.manifest import MANIFEST_FILE, TrainedOn, write_manifest  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".JPEG"}
 
@@ -226,12 +223,12 @@ def train(args: argparse.Namespace) -> int:
         "description": m.head.description.split(" Trained:")[0] + (
             f" Trained: logits = {args.zero_shot_weight:g} x text-head logits + linear layer on "
             "the pooled backbone features, softmax regression (Adam, L2) by "
-            "scripts/train_person_head.py, initialised at zero (= the text head)."),
+            "scripts/modelbuild/train_person_head.py, initialised at zero (= the text head)."),
     })
     manifest = m.model_copy(update={
         "name": m.name + "-trained", "model_file": name, "size_bytes": len(blob),
         "sha256": hashlib.sha256(blob).hexdigest(), "head": head, "score_prior": score_prior,
-        "build": {**m.build, "trained_by": "scripts/train_person_head.py",
+        "build": {**m.build, "trained_by": "scripts/modelbuild/train_person_head.py",
                   "trained_date": trained.date},
     })
     write_manifest(args.out, manifest)

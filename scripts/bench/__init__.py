@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations, with the face sets and camera looks they share."""

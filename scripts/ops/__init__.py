@@ -1,0 +1,1 @@
+"""Operations and documentation tooling: screenshots, the config schema."""
