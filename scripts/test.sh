@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 # rebuild test rebuilds wordnet_labels/translations/ too.
 .venv/bin/python -m scripts.modelbuild.wordnet_translations --fetch
 .venv/bin/ruff check kiosk scripts tests
-SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy exec .venv/bin/python -m pytest -q "$@"
+# --durations: the slowest tests, for keeping the suite within a few minutes on 2 cores
+SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy exec .venv/bin/python -m pytest -q --durations=15 "$@"
