@@ -19,6 +19,7 @@ import numpy as np
 from kiosk.classify.loading import kiosk_worker
 from kiosk.collaborators import (
     Calibration,
+    FaceFinder,
     HealthFile,
     KioskMetrics,
     ScreenCapture,
@@ -131,7 +132,7 @@ class KioskApp:
 
     def __init__(self, config: KioskConfig, labeller: Labeller, source: FrameSource, *,
                  notice: str | None = None, headless: bool = False,
-                 threaded_source: bool = True, detector: FaceDetector | None = None,
+                 threaded_source: bool = True, detector: FaceFinder | None = None,
                  notifier: ServiceNotifier | None = None, metrics: KioskMetrics | None = None,
                  health: HealthFile | None = None, capture: ScreenCapture | None = None,
                  provider: str = "", vocabulary: str = "",
@@ -151,7 +152,7 @@ class KioskApp:
         self.capture = capture
         self.provider = provider
         self.vocabulary = vocabulary
-        self.detector = detector or FaceDetector.from_config(config)
+        self.detector: FaceFinder = detector or FaceDetector.from_config(config)
         # fault injection (kiosk/service/faults.py): only when a test, the soak or
         # $KIOSK_FAULTS asks; otherwise nothing below is wrapped
         if faults is None and os.environ.get("KIOSK_FAULTS"):
@@ -189,7 +190,7 @@ class KioskApp:
         calibration = hooks.calibration
         self.pipeline = Pipeline(config, inject("detect", self.detector.detect), self.worker,
                                  labeller, on_error=hooks.on_error, on_success=hooks.on_success,
-                                 search_paused=getattr(self.detector, "search_paused", None),
+                                 search_paused=self.detector.search_paused,
                                  on_visitor=calibration.add_visitor if calibration else None)
         if hooks.metrics is not None:
             hooks.metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)

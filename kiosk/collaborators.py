@@ -1,15 +1,32 @@
-"""What KioskApp needs of the service objects it is handed, as Protocols.
+"""What KioskApp needs of the objects it is handed, as Protocols.
 
-Each is optional (None: that service is off). The real ones are kiosk.service.notify.Notifier,
-kiosk.service.metrics.Metrics, kiosk.service.health.Health, kiosk.screen_capture.Capture and
-kiosk.classify.calibration.SiteCalibration; a test may hand any object with these methods.
+The face detector (kiosk.detect.FaceDetector) and the service objects, each optional (None:
+that service is off): kiosk.service.notify.Notifier, kiosk.service.metrics.Metrics,
+kiosk.service.health.Health, kiosk.screen_capture.Capture and
+kiosk.classify.calibration.SiteCalibration. A test may hand any object with these members.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
+
+import numpy as np
+
+from kiosk.detections import Detections
+
+
+class FaceFinder(Protocol):
+    """The face detector: the detection thread calls `detect` on the newest frame."""
+
+    # set while a newcomer waits for a label: the search for distant faces yields the CPU
+    search_paused: threading.Event
+
+    def detect(self, image: np.ndarray, timestamp: float) -> Detections: ...
+
+    def close(self) -> None: ...
 
 
 class ServiceNotifier(Protocol):

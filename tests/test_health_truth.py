@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import threading
 import types
 from pathlib import Path
 
@@ -42,6 +43,9 @@ class _Grey(FrameSource):
 
 
 class _Nobody:
+    def __init__(self) -> None:
+        self.search_paused = threading.Event()
+
     def detect(self, image: np.ndarray, timestamp: float) -> Detections:
         return Detections.empty()
 

@@ -330,6 +330,7 @@ class _BlinkingDetector:
         from kiosk.detect import FaceDetector
 
         self.real = FaceDetector.from_config(config)
+        self.search_paused = self.real.search_paused
         self.miss = miss
         self.calls = 0
 

@@ -136,6 +136,7 @@ class _SlowDetector:
         from kiosk.detect import FaceDetector
 
         self._real = FaceDetector.from_config(config)
+        self.search_paused = self._real.search_paused
         self.calls = 0
 
     def detect(self, image: np.ndarray, timestamp: float):
