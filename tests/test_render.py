@@ -14,8 +14,7 @@ import skimage.data  # noqa: E402
 import skimage.io  # noqa: E402
 
 from kiosk.config import DisplayConfig, TextsConfig  # noqa: E402
-from kiosk.render import Renderer, ScreenMapping, annotate_still  # noqa: E402
-from kiosk.render.live import Layout  # noqa: E402
+from kiosk.render import Layout, Renderer, ScreenMapping, annotate_still  # noqa: E402
 from kiosk.render.theme import Theme  # noqa: E402
 from kiosk.views import Box, FaceView, FrameView, Label, SpinView  # noqa: E402
 
