@@ -27,7 +27,7 @@ def test_the_self_test_really_runs_and_prints_its_figures(headless) -> None:
     assert fig.faces_found  # the detector sees the demo's visitors
     assert fig.size == (1280, 720) and fig.fps == 30.0
     assert 0.0 < fig.frame_p50 <= fig.frame_p95 < 1000.0
-    for stage in (fig.decode_p50, fig.draw_p50):  # the picture's path: decode and draw
+    for stage in (fig.decode_p50, fig.follow_p50, fig.draw_p50):  # the picture's path
         assert 0.0 < stage < fig.frame_p95 + 1e-9
     assert fig.detect_p50 > 0.0  # beside it, on its own thread in the kiosk
     assert fig.frame_while_labelling_p95 > 0.0
