@@ -80,6 +80,7 @@ class LivePlacement:
         self.order = sorted(range(len(self.faces)),
                             key=lambda i: (self.faces[i][1].top, self.faces[i][1].left))
         self.crowd = len(self.faces) > CROWD
+        self.band_theme = theme.compact() if self.crowd else theme  # the faces' bands
         # The gloss explains an unknown word to a few visitors; in a crowd it goes first.
         self.gloss = bool(display.gloss) and not self.crowd and (
             len(self.faces) <= int(display.gloss_max_faces))
@@ -115,11 +116,10 @@ class LivePlacement:
         face = self.faces[i][0]
         if face.label is None and face.spin is None:
             return  # no crop scored yet: the box alone, for the first few frames
-        band_theme = self.theme.compact() if self.crowd else self.theme
         if face.label is None:
-            band = self.cards.wheel(self.surface, face.spin, band_theme, self.crowd)
+            band = self.cards.wheel(self.surface, face.spin, self.band_theme, self.crowd)
         else:
-            band = self.cards.label(self.surface, face.label, band_theme,
+            band = self.cards.label(self.surface, face.label, self.band_theme,
                                     compact=self.crowd, gloss=self.gloss)
         rect = self._near_face(i, band)
         if face.label is not None and not self.crowd and not self._clear(i, rect):

@@ -78,6 +78,7 @@ class Renderer:
         self._theme: Theme | None = None
         self._centred: CenteredText | None = None
         self._boxes: BoxAnnotator | None = None
+        self._leaders: LineAnnotator | None = None
         self._blitter = CardAnnotator()
         self._last_src_size: tuple[int, int] | None = None
         self._last_error_log = -math.inf
@@ -163,6 +164,8 @@ class Renderer:
             self._theme = Theme.for_size(size)
             self._centred = CenteredText(text, self._theme)
             self._boxes = BoxAnnotator(self._theme.green, self._theme.box_thickness)
+            self._leaders = LineAnnotator(self._theme.green,
+                                          max(2, self._theme.box_thickness // 2))
             self.cards.clear()
         return self._theme
 
@@ -216,9 +219,8 @@ class Renderer:
         layout.placed += [("box", rect) for _f, rect in faces]
         where = LivePlacement(surface, theme, self.cards, self.display, faces, placed, layout)
         where.place(view.scene_label, self.texts.scene_prefix, self._topk)
-        # a band away from its face is joined to it, under the cards
-        LineAnnotator(theme.green, max(2, theme.box_thickness // 2)).annotate(
-            surface, where.leaders)
+        assert self._leaders is not None
+        self._leaders.annotate(surface, where.leaders)  # under the cards: band to its face
         self._blitter.annotate(surface, where.cards_out)
 
     # ----------------------------------------------------------------- other screens
