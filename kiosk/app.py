@@ -7,6 +7,7 @@ survives any worker failure: the worst a fault can do is leave a face "spinning"
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kiosk.classify.loading import kiosk_worker
 from kiosk.collaborators import (
     Calibration,
     FaceFinder,
@@ -27,14 +27,12 @@ from kiosk.collaborators import (
 )
 from kiosk.config import KioskConfig
 from kiosk.detect import FaceDetector
-from kiosk.detect.loop import DetectionLoop
+from kiosk.frame_path import PathHooks, build_frame_path
 from kiosk.pacing import DrawPacer
-from kiosk.pipeline import Pipeline
 from kiosk.service.display_lost import watch_display
-from kiosk.service.hooks import Inject, ServiceHooks
+from kiosk.service.hooks import ServiceHooks
 from kiosk.service.outage import Outage
 from kiosk.sources.base import FrameSource, mirror_for
-from kiosk.sources.reader import FrameReader
 from kiosk.views import FrameView
 
 if TYPE_CHECKING:
@@ -112,6 +110,16 @@ def _display_hints() -> str:
             f"({', '.join(found) if found else 'no DISPLAY or WAYLAND_DISPLAY set'})")
 
 
+def _faults_from_environ() -> Faults | None:
+    """Fault injection (kiosk/service/faults.py) only when $KIOSK_FAULTS asks (a test, the
+    soak); otherwise nothing is wrapped."""
+    if not os.environ.get("KIOSK_FAULTS"):
+        return None
+    from kiosk.service.faults import Faults
+
+    return Faults.from_environ()
+
+
 @dataclass
 class RunStats:
     """What a run did, for tests, benchmarks and the exit log line."""
@@ -153,24 +161,31 @@ class KioskApp:
         self.provider = provider
         self.vocabulary = vocabulary
         self.detector: FaceFinder = detector or FaceDetector.from_config(config)
-        # fault injection (kiosk/service/faults.py): only when a test, the soak or
-        # $KIOSK_FAULTS asks; otherwise nothing below is wrapped
-        if faults is None and os.environ.get("KIOSK_FAULTS"):
-            from kiosk.service.faults import Faults
-
-            faults = Faults.from_environ()
-        self.faults = faults
+        self.faults = faults = faults if faults is not None else _faults_from_environ()
         inject = faults.wrap if faults is not None else lambda _component, fn: fn
         source = faults.source(source) if faults is not None else source
         self.service = ServiceHooks(config, notifier=notifier, metrics=metrics, health=health,
                                     calibration=calibration, inject=inject)
         self.pacer = DrawPacer(config.display.target_fps)
-        self._build_frame_path(config, labeller, source, inject, threaded_source, provider)
+        self.path = build_frame_path(
+            config, source, inject("detect", self.detector.detect),
+            inject("classify", labeller.look), labeller, threaded=threaded_source,
+            on_cpu=provider in ("", "CPUExecutionProvider"), clock=clock,
+            search_paused=self.detector.search_paused, hooks=self._path_hooks())
+        self.pipeline = self.path.pipeline
+        self.worker = self.path.worker
+        self.reader = self.path.reader
+        self.detect_loop = self.path.detect_loop
+        if self.service.metrics is not None:
+            self.service.metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
+            self.service.metrics.watch_camera(source.camera_mode)  # None but for cameras
+        self._source_outage = Outage("source", self.service.on_error, self.service.on_success,
+                                     grace_s=config.camera.read_timeout_s)
         self.renderer_mirror = mirror_for(config.display.mirror, source)
-        display = config.display.model_copy(update={"mirror": self.renderer_mirror})
-        self.renderer = Renderer(self.surface.get_size(), display, config.texts, clock=clock,
-                                 on_fault=lambda exc: self.service.on_error("render", exc))
-        self.renderer.paint = inject("render", self.renderer.paint)
+        self.renderer = Renderer(self.surface.get_size(), config.display, config.texts,
+                                 mirror=self.renderer_mirror, clock=clock,
+                                 on_fault=lambda exc: self.service.on_error("render", exc),
+                                 wrap_paint=lambda paint: inject("render", paint))  # the seam
         self._render_failures_in_row = 0
         watch_display(pygame.display.get_driver())  # an X server lost later: one line, exit 1
         if faults is not None:
@@ -180,34 +195,14 @@ class KioskApp:
         self._frame_times: list[float] = []
         self._running = True
 
-    def _build_frame_path(self, config: KioskConfig, labeller: Labeller, source: FrameSource,
-                          inject: Inject, threaded: bool, provider: str) -> None:
-        """The reader, the detection thread, the pipeline and the classification worker."""
+    def _path_hooks(self) -> PathHooks:
+        """What the frame path tells the service (faults, batches, visitors) and the pacer."""
         hooks = self.service
-        self.worker = kiosk_worker(config, inject("classify", labeller.look),
-                                   on_cpu=provider in ("", "CPUExecutionProvider"),
-                                   on_batch=hooks.on_batch, on_results=self.pacer.label_news)
         calibration = hooks.calibration
-        self.pipeline = Pipeline(config, inject("detect", self.detector.detect), self.worker,
-                                 labeller, on_error=hooks.on_error, on_success=hooks.on_success,
-                                 search_paused=self.detector.search_paused,
-                                 on_visitor=calibration.add_visitor if calibration else None)
-        if hooks.metrics is not None:
-            hooks.metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
-            hooks.metrics.watch_camera(source.camera_mode)  # None but for cameras
-        # threaded: detection on its own thread, on the freshest frame (kiosk/detect/loop.py),
-        # every frame drawn as it is read; unthreaded (tests, benchmarks): detected in step()
-        self.detect_loop: DetectionLoop | None = None
-        if threaded:
-            self.detect_loop = DetectionLoop(
-                self.pipeline.analyse, skip=lambda analysis: analysis.held)
-            self.pipeline.detect_inline = False
-        self.reader = FrameReader(source, threaded=threaded, on_frame=self.pacer.news,
-                                  submit=self.detect_loop.submit if self.detect_loop else None,
-                                  on_error=lambda exc: hooks.on_error("source", exc),
-                                  on_success=lambda: hooks.on_success("source"))
-        self._source_outage = Outage("source", hooks.on_error, hooks.on_success,
-                                     grace_s=config.camera.read_timeout_s)
+        return PathHooks(on_error=hooks.on_error, on_success=hooks.on_success,
+                         on_batch=hooks.on_batch,
+                         on_visitor=calibration.add_visitor if calibration else None,
+                         on_frame=self.pacer.news, on_results=self.pacer.label_news)
 
     # -- the loop ---------------------------------------------------------------------
     def _camera_available(self) -> bool:
@@ -250,7 +245,7 @@ class KioskApp:
                 elif event.key == pg.K_t:
                     self.renderer.toggle_topk()
                 elif event.key == pg.K_c and self.capture is not None:
-                    self.capture.maybe_save(self.surface, time.monotonic(), force=True)
+                    self.capture.maybe_save(self.surface, self.clock(), force=True)
 
     def step(self) -> FrameView:
         """One display frame: newest camera frame through the pipeline onto the screen."""
@@ -266,13 +261,9 @@ class KioskApp:
         if view.mode == "live" and view.frame is None and self._last_view is not None:
             view = self._last_view  # nothing new from the camera yet: keep the last screen
         if self.renderer.debug_enabled:
-            view = FrameView(view.frame, view.faces, view.scene_label, view.mode, view.notice,
-                             self._debug_info())
-        try:  # the renderer counts its own faults (on_fault) and draws black
-            drawn = self.renderer.draw(self.surface, view) is not None
-        except Exception as exc:  # a drawing bug must not blank the installation
-            self.service.on_error("render", exc)
-            drawn = False
+            view = dataclasses.replace(view, debug=self._debug_info())
+        # the renderer catches and counts its own faults (on_fault) and draws black
+        drawn = self.renderer.draw(self.surface, view) is not None
         if drawn:
             if self._render_failures_in_row:
                 self.service.on_success("render")
@@ -312,7 +303,7 @@ class KioskApp:
             view = self.step()
             self.present()
             if self.capture is not None and view.faces:
-                self.capture.maybe_save(self.surface, time.monotonic())
+                self.capture.maybe_save(self.surface, self.clock())
             stats.work_times.append(time.monotonic() - work_started)
             if paced:  # until a new frame or label arrives, or the display rate says so
                 self.pacer.wait()
@@ -352,10 +343,7 @@ class KioskApp:
         if self.faults is not None:
             self.faults.close()
         self.service.stopping()
-        self.worker.close()
-        self.reader.close()
-        if self.detect_loop is not None:
-            self.detect_loop.close()
+        self.path.close()
         self.detector.close()
         self.service.close()
         self._pygame.display.quit()

@@ -1,10 +1,15 @@
-"""One display frame's worth of work, without pygame: detect -> track -> classify -> view.
+"""One display frame's worth of work, without pygame: detections -> track -> classify -> view.
 
-The display loop calls `step()` once per frame with the detection thread's newest result
-(kiosk/detect/loop.py; without that thread, tests and benchmarks, each new frame is detected
-here); the model runs on the worker threads, so a face shows a box at once, its wheel of
+The display side of the frame path, owned by the display thread. The display loop calls
+`step()` once per frame with the newest detection result, a value (`Detected`: kiosk/detect/
+loop.py's, or `None`); where there is no detection thread (tests, benchmarks, the doctor) the
+pipeline is built with an inline analyser (kiosk/detect/analyser.py) and each new frame is
+detected here. The model runs on the worker threads, so a face shows a box at once, its wheel of
 candidates as the first crop is scored, and its label when the spin lands
-(kiosk/classify/spins.py).
+(kiosk/classify/spins.py). `kiosk/frame_path.py` builds both sides, with every mode given.
+
+Time is an input: every call takes `now` (the kiosk's own clock), and the kiosk's time starts
+at the first frame, so what the screen shows never depends on how long the host has been up.
 Every stage that can fail is guarded: a detector or classifier fault is logged and counted,
 and the screen keeps showing what it last knew.
 """
@@ -13,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,14 +28,14 @@ from kiosk.classify.labeller import CropLook, Labeller
 from kiosk.classify.spins import SpinScheduler
 from kiosk.classify.worker import ClassificationWorker
 from kiosk.config import KioskConfig
-from kiosk.detections import Detected, Detections, FrameAnalysis
+from kiosk.detections import Detected, FrameAnalysis
 from kiosk.sources.base import Frame
 from kiosk.track import Track, Tracker
 from kiosk.views import FaceView, FrameView, Label
 
 log = logging.getLogger(__name__)
 
-DetectFn = Callable[[np.ndarray, float], Detections]
+Analyse = Callable[[Frame], FrameAnalysis]
 
 RETRY_LABEL_S = 1.0  # ask again this long after a failed or dropped classification
 
@@ -64,40 +68,36 @@ class RoomMotion:
 
 
 class Pipeline:
-    """Stateful frame processor: tracks, pending labels, scene label and idle state."""
+    """The display side's frame logic: tracks, spins, the scene label and the idle state."""
 
-    def __init__(self, config: KioskConfig, detect: DetectFn, worker: ClassificationWorker,
-                 labeller: Labeller,
+    def __init__(self, config: KioskConfig, worker: ClassificationWorker, labeller: Labeller,
+                 *, labels_waiting: threading.Event, inline: Analyse | None = None,
                  on_error: Callable[[str, BaseException], None] | None = None,
                  on_success: Callable[[str], None] | None = None,
                  search_paused: threading.Event | None = None,
                  on_visitor: Callable[[np.ndarray], None] | None = None) -> None:
         self._config = config
-        self._detect = detect
+        # inline: each new frame is detected in step() (no detection thread); otherwise the
+        # detection thread's results come in as values
+        self._inline = inline
         # set while a newcomer waits for its first label: the detector's search for distant
         # faces (~10 ms of a core a frame) then waits, so the classifier gets the CPU sooner
         self._search_paused = search_paused if config.detector.search_yields_to_labels else None
-        # set while a newcomer waits for its first label (display thread), read by the detection
-        # thread: it then detects one frame in `detector.detect_every_while_labelling`
-        self._labels_waiting = threading.Event()
-        self._held = 0  # detection thread: frames skipped in a row, the last boxes held
-        self._last_found = Detections.empty()  # detection thread: the last detection's faces
+        # set while a newcomer waits for its first label, read by the detection side: it then
+        # detects one frame in `detector.detect_every_while_labelling`
+        self._labels_waiting = labels_waiting
         self._worker = worker
         self._on_error = on_error
         self._on_success = on_success
         self.tracker = Tracker(config.tracker)
         self._motion = RoomMotion()
-        self._last_face_at = time.monotonic()
+        self._last_face_at: float | None = None  # the first frame starts the kiosk's time
         self._scene_label: Label | None = None
         self._scene_requested_at: float | None = None
         self._scene_serial = 0
         self._last_frame_index = -1
         self.camera_frames = 0  # distinct camera frames processed (a redraw of one is not)
-        self._detections = Detections.empty()
         self.timings = StepTimings()
-        # True: each new frame is detected in step() (no detection thread: tests, benchmarks);
-        # the app sets False when kiosk/detect/loop.py detects beside the display
-        self.detect_inline = True
         self.detections_applied = 0
         # what each tracked visitor is called: spins, landings, re-spins (the classify stage's);
         # a visitor's mean scores go to on_visitor once, when their first label lands
@@ -146,53 +146,28 @@ class Pipeline:
             self._scene_serial += 1
             self._scene_requested_at = now
 
-    def analyse(self, frame: Frame, now: float | None = None) -> FrameAnalysis:
-        """Detect faces in a frame; the detection thread's work (kiosk/detect/loop.py), or done
-        inline in step() where there is no such thread (one caller at a time).
-        Never raises: a fault comes back in the analysis with no faces. While newcomers wait
-        for their labels, only one frame in `detector.detect_every_while_labelling` is looked
-        at: the others carry the last faces (held: the boxes follow their faces meanwhile)."""
-        every = self._config.detector.detect_every_while_labelling
-        if self._held < every - 1 and self._labels_waiting.is_set():
-            self._held += 1
-            return FrameAnalysis(self._last_found, None, held=True)
-        self._held = 0
-        image = frame.image
-        started = time.perf_counter()
-        try:
-            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-                raise ValueError(f"frame of shape {image.shape} and dtype {image.dtype}")
-            found = self._detect(image, frame.timestamp if now is None else now)
-        except Exception as exc:
-            self._last_found = Detections.empty()
-            return FrameAnalysis(Detections.empty(), None, exc)
-        self._last_found = found
-        return FrameAnalysis(found, time.perf_counter() - started)
-
     def _apply_analysis(self, analysis: FrameAnalysis, now: float, image: np.ndarray, *,
                         since: Frame | None = None, index: int | None = None) -> None:
-        self._detections = analysis.detections
         self.timings.detect_s = analysis.detect_s
         self.detections_applied += 1
         if analysis.error is not None:
             self._fail("detect", analysis.error)
         elif self._on_success is not None:
             self._on_success("detect")
-        self.tracker.update(self._detections, now, image, index=index,
+        self.tracker.update(analysis.detections, now, image, index=index,
                             since=None if since is None else since.index,
                             since_image=None if since is None else since.image)
         self.spins.respin_due(now)
 
-    def step(self, frame: Frame | None, *, camera_available: bool = True,
-             notice: str | None = None, now: float | None = None,
-             detected: Detected | None = None) -> FrameView:
-        """Process the newest frame (None: nothing new to show) and describe the screen.
+    def step(self, frame: Frame | None, *, now: float, camera_available: bool = True,
+             notice: str | None = None, detected: Detected | None = None) -> FrameView:
+        """Process the newest frame (None: nothing new to show) at the kiosk's time `now` and
+        describe the screen.
 
         `detected`: the newest result of the detection thread (kiosk/detect/loop.py), on this
-        frame or an earlier one; without one the boxes follow their faces in this frame. With
-        no detection thread at all (`detect_inline`: tests, benchmarks), each new frame is
+        frame or an earlier one; without one the boxes follow their faces in this frame. Built
+        with an inline analyser (no detection thread: tests, benchmarks), each new frame is
         detected here."""
-        now = time.monotonic() if now is None else now
         self._worker.ensure_running()
         self._apply_results(now)
         if not camera_available:
@@ -204,7 +179,7 @@ class Pipeline:
         new_frame = frame.index != self._last_frame_index
         self._track(frame, new_frame, detected, now)
         if new_frame:
-            self._count(frame)
+            self._count(frame, now)
         tracks = [t for t in self.tracker.tracks if t.present]  # no ghost box (track.py)
         self.timings.faces = len(tracks)
         if tracks:
@@ -222,8 +197,8 @@ class Pipeline:
         """Detections into tracks. Inline, a new frame is detected and its faces applied as
         they are; otherwise the boxes follow their faces into a new frame, and a result of the
         detection thread is moved by what its faces moved since its frame."""
-        if new_frame and self.detect_inline:
-            self._apply_analysis(self.analyse(frame, now), now, frame.image, index=frame.index)
+        if new_frame and self._inline is not None:
+            self._apply_analysis(self._inline(frame), now, frame.image, index=frame.index)
             return
         if new_frame:
             self.tracker.follow(frame.image, now, frame.index)
@@ -231,8 +206,11 @@ class Pipeline:
             self._apply_analysis(detected.analysis, now, frame.image, since=detected.frame,
                                  index=frame.index)
 
-    def _count(self, frame: Frame) -> None:
-        """A new camera frame: counted, and its motion measured (is anybody there?)."""
+    def _count(self, frame: Frame, now: float) -> None:
+        """A new camera frame: counted, and its motion measured (is anybody there?). The first
+        one starts the kiosk's time: "nobody for N s" counts from it."""
+        if self._last_face_at is None:
+            self._last_face_at = now
         self._last_frame_index = frame.index
         self.camera_frames += 1
         try:
@@ -256,7 +234,7 @@ class Pipeline:
     def _room_view(self, image: np.ndarray, now: float, notice: str | None) -> FrameView:
         """No face: the picture alone, then the whole scene labelled, then the idle screen."""
         scene = self._config.scene
-        absent_for = now - self._last_face_at
+        absent_for = now - (now if self._last_face_at is None else self._last_face_at)
         if absent_for >= scene.idle_after_s and self._motion.level < scene.idle_motion_threshold:
             return FrameView(image, mode="idle", notice=notice)
         if absent_for >= scene.no_face_after_s:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -23,6 +24,27 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.t
+
+
+HOST_UPTIMES = {"booted-a-minute-ago": 60.0, "up-a-year": 365 * 86400.0}
+
+
+def shift_host_clock(monkeypatch: pytest.MonkeyPatch, uptime_s: float) -> None:
+    """Make the host's monotonic clock read about `uptime_s` (a museum PC booted a minute ago,
+    or one up for a year): frame logic that read the host's clock instead of its `now` would
+    then show something else than the golden screens. Every reader of time.monotonic() sees the
+    shift (the worker's queue ages, the service's timers); its rate is the real one."""
+    real = time.monotonic
+    offset = uptime_s - real()
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset)
+
+
+@pytest.fixture(params=sorted(HOST_UPTIMES), ids=sorted(HOST_UPTIMES))
+def host_uptime(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> float:
+    """Run a test twice: on a host booted a minute ago and on one up for a year."""
+    uptime = HOST_UPTIMES[request.param]
+    shift_host_clock(monkeypatch, uptime)
+    return uptime
 
 
 def fed_metrics(clock: FakeClock, **kwargs: object):  # noqa: ANN201 - kiosk Metrics

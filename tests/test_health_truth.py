@@ -22,6 +22,7 @@ from conftest import FakeClock
 from kiosk.app import KioskApp
 from kiosk.config import KioskConfig
 from kiosk.detections import Detections
+from kiosk.service.faults import Fault, Faults
 from kiosk.service.health import Health, read_health
 from kiosk.service.metrics import Metrics
 from kiosk.service.notify import Notifier
@@ -67,26 +68,34 @@ def _app(config: KioskConfig, source: FrameSource | None = None, **kwargs: objec
                     threaded_source=False, detector=_Nobody(), **kwargs)  # type: ignore[arg-type]
 
 
-def _break_drawing(app: KioskApp) -> None:
-    def broken(surface: object, view: object) -> None:
-        raise RuntimeError("a drawing bug")
+class _DrawingBreaks:
+    """A render fault switched on and off by hand, through the seam the kiosk declares for
+    fault injection (KioskApp(faults=...), the renderer's wrap_paint): drawing raises while on."""
 
-    app.renderer.paint = broken
+    def __init__(self) -> None:
+        self._clock = FakeClock(0.0)
+        self.faults = Faults([Fault("render", 10.0, 10.0)], clock=self._clock)
+
+    def on(self) -> None:
+        self._clock.t = 10.0
+
+    def off(self) -> None:
+        self._clock.t = 30.0
 
 
 def test_a_render_fault_is_counted() -> None:
     metrics = Metrics(_config().service)
-    app = _app(_config(), metrics=metrics)
+    drawing = _DrawingBreaks()
+    app = _app(_config(), metrics=metrics, faults=drawing.faults)
     try:
         app.run(max_frames=3, paced=False)
         assert "render" not in metrics.snapshot()["errors"]
-        real = app.renderer.paint
-        _break_drawing(app)
+        drawing.on()
         app.run(max_frames=3, paced=False)
-        assert metrics.snapshot()["errors"]["render"] == 3
-        assert "RuntimeError: a drawing bug" in metrics.snapshot()["last_error"]["render"]
+        assert metrics.snapshot()["errors"]["render"] == 3  # each fault counted once
+        assert "injected render fault" in metrics.snapshot()["last_error"]["render"]
         assert not app.screenshot().any()  # the frame drawn black meanwhile
-        app.renderer.paint = real
+        drawing.off()
         app.run(max_frames=1, paced=False)
         assert metrics.consecutive_failures("render") == 0  # recovered
     finally:
@@ -102,11 +111,12 @@ def test_a_persistent_render_fault_turns_health_and_prometheus_to_failing(
     prom = tmp_path / "kiosk.prom"
     health = Health(tmp_path / "health.json", interval_s=0.05,
                     textfile=PrometheusTextfile(prom))
-    app = _app(config, metrics=metrics, health=health)
+    drawing = _DrawingBreaks()
+    app = _app(config, metrics=metrics, health=health, faults=drawing.faults)
     try:
         app.run(max_frames=5, paced=False)
         assert read_health(tmp_path / "health.json")["status"] == "ok"
-        _break_drawing(app)
+        drawing.on()
         app.run(max_seconds=0.6, paced=False)
         doc = read_health(tmp_path / "health.json")
         assert doc["status"] == "failing" and doc["failing"] == ["render"], doc
@@ -136,15 +146,15 @@ def test_render_failing_n_frames_in_a_row_stops_the_watchdog_pings(tmp_path: Pat
             except BlockingIOError:
                 return sum(m == "WATCHDOG=1" for m in got)
 
-    app = _app(_config(watchdog_render_failures=5), notifier=notifier)
+    drawing = _DrawingBreaks()
+    app = _app(_config(watchdog_render_failures=5), notifier=notifier, faults=drawing.faults)
     try:
         app.run(max_frames=4, paced=False)
         assert pings() == 4  # one a frame while all is well
-        real = app.renderer.paint
-        _break_drawing(app)
+        drawing.on()
         app.run(max_frames=20, paced=False)
         assert pings() == 4  # the first 4 failures still ping; from the 5th in a row, none
-        app.renderer.paint = real
+        drawing.off()
         app.run(max_frames=3, paced=False)
         assert pings() == 3  # drawn again: the pings resume
     finally:

@@ -73,7 +73,7 @@ def test_the_detection_loop_takes_the_newest_frame_and_skips_what_it_missed() ->
     release = threading.Event()
     seen: list[int] = []
 
-    def analyse(frame: Frame, now: float) -> _Analysis:
+    def analyse(frame: Frame) -> _Analysis:
         seen.append(frame.index)
         started.set()
         release.wait(2.0)
@@ -104,7 +104,7 @@ def test_the_detection_loop_takes_the_newest_frame_and_skips_what_it_missed() ->
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_detection_fault_costs_a_frame_and_a_dead_thread_is_restarted() -> None:
-    def analyse(frame: Frame, now: float) -> _Analysis:
+    def analyse(frame: Frame) -> _Analysis:
         if frame.index == 1:
             raise RuntimeError("a driver fault")  # logged; the thread goes on
         if frame.index == 2:

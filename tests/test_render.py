@@ -62,8 +62,8 @@ class Recording(Renderer):
         return self.layout
 
 
-def make(display: DisplayConfig | None = None, **kw) -> Recording:
-    return Recording(SIZE, display or DisplayConfig(), TextsConfig(), **kw)
+def make(display: DisplayConfig | None = None, *, mirror: bool = False, **kw) -> Recording:
+    return Recording(SIZE, display or DisplayConfig(), TextsConfig(), mirror=mirror, **kw)
 
 
 def pixels(surface: pygame.Surface) -> np.ndarray:
@@ -84,8 +84,7 @@ def kinds(r: Recording, kind: str) -> list[pygame.Rect]:
     ("rotation", "mirror"), [(0, False), (0, True), (90, False), (90, True), (270, True)]
 )
 def test_green_box_where_the_face_maps(astro, surface, rotation: int, mirror: bool) -> None:
-    display = DisplayConfig(rotation=rotation, mirror=mirror)
-    r = make(display)
+    r = make(DisplayConfig(rotation=rotation), mirror=mirror)
     r.draw(surface, FrameView(astro))
     base = pixels(surface)
     r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, LABEL),)))
@@ -110,7 +109,7 @@ def test_image_follows_rotation_and_mirror(surface, rotation, mirror, use_opencv
     """A red block in the frame shows up where the mapping puts it (both paint paths)."""
     frame = np.full((480, 640, 3), 40, np.uint8)
     frame[100:160, 500:580] = (255, 0, 0)
-    r = make(DisplayConfig(rotation=rotation, mirror=mirror), use_opencv=use_opencv)
+    r = make(DisplayConfig(rotation=rotation), use_opencv=use_opencv, mirror=mirror)
     r.draw(surface, FrameView(frame))
     x, y = ScreenMapping((640, 480), SIZE, rotation, mirror).map_point(540, 130)
     assert tuple(pixels(surface)[int(y), int(x)]) == (255, 0, 0)
@@ -121,9 +120,9 @@ def test_image_follows_rotation_and_mirror(surface, rotation, mirror, use_opencv
 
 def test_both_paint_paths_agree(astro, surface) -> None:
     view = FrameView(astro)
-    make(DisplayConfig(rotation=90, mirror=True)).draw(surface, view)
+    make(DisplayConfig(rotation=90), mirror=True).draw(surface, view)
     a = pixels(surface).astype(int)
-    make(DisplayConfig(rotation=90, mirror=True), use_opencv=False).draw(surface, view)
+    make(DisplayConfig(rotation=90), use_opencv=False, mirror=True).draw(surface, view)
     b = pixels(surface).astype(int)
     assert np.abs(a - b).mean() < 4.0
 
@@ -144,7 +143,7 @@ EDGE_BOXES = {
 def test_label_band_on_screen_at_every_border(astro, surface, where, rotation) -> None:
     long = Label("n1", "lengthy " * 12, 0.5, (PERSON, *(["intermediate, category"] * 8)))
     for label in (LABEL, long, None):
-        r = make(DisplayConfig(rotation=rotation, mirror=True))
+        r = make(DisplayConfig(rotation=rotation), mirror=True)
         spin = SPIN if label is None else None
         r.draw(surface, FrameView(astro, faces=(FaceView(1, EDGE_BOXES[where], label, spin),)))
         bands = kinds(r, "band") + kinds(r, "wheel")
@@ -168,7 +167,7 @@ def test_several_faces_bands_do_not_overlap(surface) -> None:
         FaceView(3, Box(140, 552, 260, 700), None, SPIN),
         FaceView(4, Box(1164, 552, 1280, 720), LABEL),
     )
-    r = make(DisplayConfig(mirror=False))
+    r = make(DisplayConfig(), mirror=False)
     r.draw(surface, FrameView(frame, faces=faces))
     save(surface, "4faces")
     bands = kinds(r, "band") + kinds(r, "wheel")
@@ -335,7 +334,7 @@ def test_degenerate_inputs_do_not_raise(astro, rotation) -> None:
     pygame.display.init()
     display = DisplayConfig(rotation=rotation, show_topk=True, debug_overlay=True)
     for size in [SIZE, (1, 1), (200, 900), (3000, 200)]:
-        r = Recording(size, display, TextsConfig(title="", idle_lines=[""] * 3))
+        r = Recording(size, display, TextsConfig(title="", idle_lines=[""] * 3), mirror=False)
         surface = pygame.Surface(size)
         for view in _degenerate_views(astro):
             r.draw(surface, view)
@@ -376,7 +375,7 @@ def test_annotate_still(astro) -> None:
 def test_draws_on_display_surface(astro) -> None:
     pygame.display.init()
     screen = pygame.display.set_mode((1280, 720))
-    r = Renderer((1280, 720), DisplayConfig(mirror=True), TextsConfig())
+    r = Renderer((1280, 720), DisplayConfig(), TextsConfig(), mirror=True)
     r.strict = True
     r.draw(screen, FrameView(astro, faces=(FaceView(1, FACE, LABEL),)))
     b = ScreenMapping((512, 512), (1280, 720), 0, True).map_box(FACE)
@@ -386,7 +385,7 @@ def test_draws_on_display_surface(astro) -> None:
 @pytest.mark.parametrize("use_opencv", [True, False])
 def test_cover_fit_fills_screen_and_boxes_follow(astro, surface, use_opencv) -> None:
     frame = np.ascontiguousarray(astro[:384])  # 512x384, 4:3
-    r = make(DisplayConfig(mirror=True), fit="cover", use_opencv=use_opencv)
+    r = make(DisplayConfig(), fit="cover", use_opencv=use_opencv, mirror=True)
     r.draw(surface, FrameView(frame, faces=(FaceView(1, FACE, LABEL),)))
     got = pixels(surface)
     assert got[:, :5].sum() > 0 and got[:, -5:].sum() > 0  # no letterbox bars
@@ -403,7 +402,7 @@ def test_label_words_break_at_spaces_not_mid_word(astro, surface, band_w) -> Non
     a word is broken (with a hyphen) only when it alone is wider than the band."""
     label = Label("n09967967", "correspondent, letter writer", 0.5, (PERSON, "communicator",
                   "writer, author", "correspondent, letter writer"))
-    r = make(DisplayConfig(mirror=False, show_topk=True))
+    r = make(DisplayConfig(show_topk=True), mirror=False)
     r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, label),)))
     (band,) = kinds(r, "band")
     assert band.width > 0
@@ -430,7 +429,7 @@ def test_topk_names_wrap_instead_of_being_cut(astro, surface) -> None:
                   topk=(("hornist", 0.6), ("percussionist", 0.2), ("trumpeter, cornetist", 0.1)))
     heights = []
     for lab in (short, label):
-        r = make(DisplayConfig(mirror=False, show_topk=True))
+        r = make(DisplayConfig(show_topk=True), mirror=False)
         r.draw(surface, FrameView(astro, faces=(FaceView(1, FACE, lab),)))
         (why,) = kinds(r, "why")
         heights.append(why.height)
@@ -454,7 +453,7 @@ def test_idle_title_letters_are_evenly_spaced(surface) -> None:
     """Issue 10 item 7: "Roulet te". The bundled font's kerning widened "tt"; read the idle
     screen's title back and compare the gap between the two t's with its neighbours."""
     texts = TextsConfig(title="Roulette", idle_lines=[])
-    r = Renderer(SIZE, DisplayConfig(mirror=False), texts)
+    r = Renderer(SIZE, DisplayConfig(), texts, mirror=False)
     r.strict = True
     r.draw(surface, FrameView(None, mode="idle"))
     got = pixels(surface)
@@ -501,7 +500,7 @@ def test_each_label_touches_its_own_face_and_covers_no_other(surface) -> None:
     view = FrameView(frame, faces=tuple(
         FaceView(i + 1, box, label) for i, (box, label) in enumerate(zip(boxes, labels,
                                                                         strict=True))))
-    r = make(DisplayConfig(mirror=False))
+    r = make(DisplayConfig(), mirror=False)
     r.draw(surface, view)
     save(surface, "table_of_five")
     got = pixels(surface)
@@ -558,13 +557,13 @@ def test_gloss_drops_out_in_a_crowd_before_the_breadcrumb_shortens(surface) -> N
     frame = np.zeros((1080, 1920, 3), np.uint8)
     faces = tuple(FaceView(i + 1, Box(60 + 300 * i, 60, 160 + 300 * i, 170), GAMBIST)
                   for i in range(6))
-    alone = make(DisplayConfig(mirror=False))
+    alone = make(DisplayConfig(), mirror=False)
     h_gloss = _band_height(alone, surface, FrameView(frame, faces=faces[:1]))
-    few = make(DisplayConfig(mirror=False, gloss_max_faces=1))
+    few = make(DisplayConfig(gloss_max_faces=1), mirror=False)
     few.draw(surface, FrameView(frame, faces=faces[:2]))
     (h_plain,) = {b.height for b in kinds(few, "band")}
     assert h_plain < h_gloss
-    crowd = make(DisplayConfig(mirror=False))
+    crowd = make(DisplayConfig(), mirror=False)
     crowd.draw(surface, FrameView(frame, faces=faces))
     assert max(b.height for b in kinds(crowd, "band")) < h_plain
 
@@ -573,8 +572,8 @@ def test_gloss_goes_before_the_compact_band_when_faces_crowd_it(surface) -> None
     """Two faces one above the other with room for a band without gloss between them: the
     band loses its gloss, keeps its full breadcrumb, and covers no face."""
     frame = np.zeros((1080, 1920, 3), np.uint8)
-    r = make(DisplayConfig(mirror=False))
-    plain = make(DisplayConfig(mirror=False, gloss=False))
+    r = make(DisplayConfig(), mirror=False)
+    plain = make(DisplayConfig(gloss=False), mirror=False)
     top = Box(0, 0, 1920, 150)  # faces as wide as the screen: nowhere beside them
     h_plain = _band_height(plain, surface, FrameView(frame, faces=(FaceView(1, top, GAMBIST),)))
     below = Box(0, 150 + h_plain + 24, 1920, 1080)  # room for the band without its gloss

@@ -17,6 +17,7 @@ from kiosk.classify.labeller import CropLook, Labeller
 from kiosk.classify.worker import Result
 from kiosk.config import KioskConfig
 from kiosk.detections import Detections
+from kiosk.frame_path import frame_logic
 from kiosk.pipeline import Pipeline
 from kiosk.sources.base import Frame
 from kiosk.track import Track
@@ -78,8 +79,9 @@ def _pipeline(labeller: Labeller, visitors: list | None = None, **spin) -> tuple
                                                   "min_s": 0.5, "max_s": 2.0, **spin}})
     worker = _Worker()
     box = np.asarray([ASTRONAUT_FACE], np.float32)
-    pipe = Pipeline(config, lambda image, now: Detections(box, np.ones(1, np.float32)), worker,
-                    labeller, on_visitor=None if visitors is None else visitors.append)
+    pipe = frame_logic(config, lambda image, now: Detections(box, np.ones(1, np.float32)), worker,
+                       labeller, threaded=False,
+                       on_visitor=None if visitors is None else visitors.append).pipeline
     return pipe, worker
 
 
@@ -186,8 +188,8 @@ def test_the_search_waits_while_a_newcomer_spins(model) -> None:
     box = np.asarray([ASTRONAUT_FACE], np.float32)
     worker = _Worker()
     config = KioskConfig.model_validate({"spin": {"crops": 2, "crop_interval_s": 0.0}})
-    pipe = Pipeline(config, lambda image, now: Detections(box, np.ones(1, np.float32)),
-                    worker, labeller, search_paused=paused)
+    pipe = frame_logic(config, lambda image, now: Detections(box, np.ones(1, np.float32)),
+                       worker, labeller, threaded=False, search_paused=paused).pipeline
     _frame(pipe, 0.0, 1)
     assert paused.is_set()
     worker.answer(worker.asked[-1], looks[0])
@@ -205,8 +207,8 @@ def test_the_search_waits_while_a_newcomer_spins(model) -> None:
     off = config.model_copy(update={"detector": config.detector.model_copy(
         update={"search_yields_to_labels": False})})
     still = threading.Event()
-    pipe = Pipeline(off, lambda image, now: Detections(box, np.ones(1, np.float32)),
-                    _Worker(), labeller, search_paused=still)
+    pipe = frame_logic(off, lambda image, now: Detections(box, np.ones(1, np.float32)),
+                       _Worker(), labeller, threaded=False, search_paused=still).pipeline
     _frame(pipe, 0.0, 1)
     assert not still.is_set()
 
@@ -226,7 +228,7 @@ def test_detection_looks_at_every_other_frame_while_a_newcomer_spins(model) -> N
             return Detections(box, np.ones(1, np.float32))
 
         worker = _Worker()
-        pipe = Pipeline(config, detect, worker, labeller)
+        pipe = frame_logic(config, detect, worker, labeller, threaded=False).pipeline
         looked = []
         for i in range(1, 9):
             now = i / 30

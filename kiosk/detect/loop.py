@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 from kiosk.detections import Detected, FrameAnalysis
@@ -27,9 +26,10 @@ __all__ = ["Detected", "DetectionLoop"]
 
 class DetectionLoop:
     """`submit(frame)` from the reader (newest wins), `take()` from the display (the newest
-    result not yet taken, or None). `analyse` must not raise (the pipeline's does not)."""
+    result not yet taken, or None). `analyse` must not raise (FrameAnalyser's does not); this
+    thread owns the object it belongs to."""
 
-    def __init__(self, analyse: Callable[[Frame, float], FrameAnalysis],
+    def __init__(self, analyse: Callable[[Frame], FrameAnalysis],
                  skip: Callable[[FrameAnalysis], bool] = lambda analysis: False) -> None:
         self._analyse = analyse
         self._skip = skip  # a result that is not news (a held frame): not published
@@ -74,7 +74,7 @@ class DetectionLoop:
                     return
                 frame, self._frame = self._frame, None
             try:
-                analysis = self._analyse(frame, time.monotonic())
+                analysis = self._analyse(frame)
             except Exception:  # a detector fault costs one frame's boxes, never the thread
                 log.exception("face detection failed on frame %d", frame.index)
                 continue

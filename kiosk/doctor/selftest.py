@@ -275,8 +275,8 @@ def measure(config: KioskConfig) -> Figures:
     cam = config.camera
     # the kiosk mirrors a live camera with `display.mirror: auto`: the frames stand in for one
     mirror = mirrors(config.display.mirror, live=cam.source in ("camera", "auto"))
-    display = config.display.model_copy(update={"mirror": mirror, "debug_overlay": False})
-    renderer = Renderer((cam.width, cam.height), display, config.texts)
+    display = config.display.model_copy(update={"debug_overlay": False})
+    renderer = Renderer((cam.width, cam.height), display, config.texts, mirror=mirror)
     frames = bundled_frames(cam.width, cam.height, cam.fps)
     parts = load_model_parts(config)
     try:
@@ -320,15 +320,15 @@ def _frame_loop(config: KioskConfig, frames: list[bytes], parts: Any,
     worker labels the bundled visitors; the newcomer waves have a worker of their own)."""
     from kiosk.classify.loading import kiosk_worker
     from kiosk.detect import FaceDetector
-    from kiosk.pipeline import Pipeline
+    from kiosk.frame_path import frame_logic
 
     on_cpu = parts.classifier.provider == "CPUExecutionProvider"
     worker = kiosk_worker(config, parts.labeller.look, on_cpu=on_cpu)
     try:
         with FaceDetector.from_config(config) as detector:
-            pipeline = Pipeline(config, detector.detect, worker, parts.labeller,
-                                search_paused=detector.search_paused)
-            yield FrameLoop(config, frames, pipeline, renderer)
+            logic = frame_logic(config, detector.detect, worker, parts.labeller,
+                                threaded=False, search_paused=detector.search_paused)
+            yield FrameLoop(config, frames, logic.pipeline, renderer)
     finally:
         worker.close()
 

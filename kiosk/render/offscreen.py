@@ -27,9 +27,9 @@ def annotate_still(view: FrameView, display: DisplayConfig, texts: TextsConfig) 
     else:
         size = (rgb.shape[1], rgb.shape[0])
     still_display = display.model_copy(
-        update={"mirror": False, "rotation": 0, "debug_overlay": False}
+        update={"rotation": 0, "debug_overlay": False}
     )
-    renderer = Renderer(size, still_display, texts, fit="contain")
+    renderer = Renderer(size, still_display, texts, mirror=False, fit="contain")
     surface = pygame.Surface(size, 0, 32)
     renderer.draw(surface, view)
     data = pygame.image.tobytes(surface, "RGB")

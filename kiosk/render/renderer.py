@@ -1,6 +1,6 @@
 """Draws one whole kiosk screen per frame from a FrameView. Nothing else draws.
 
-    renderer = Renderer((1920, 1080), config.display, config.texts)
+    renderer = Renderer((1920, 1080), config.display, config.texts, mirror=False)
     layout = renderer.draw(screen_surface, view)   # every frame; None if it failed
     renderer.toggle_debug(); renderer.toggle_topk()   # keys D and T, say
 
@@ -37,16 +37,21 @@ log = logging.getLogger(__name__)
 MAX_FACES = 32  # beyond this, faces are not drawn (the detector allows at most 32)
 _ERROR_LOG_INTERVAL_S = 10.0
 
+Paint = Callable[[pygame.Surface, FrameView], Layout]  # paints one whole screen, or raises
+
 
 class Renderer:
     """Draws FrameViews onto a pygame surface (see the module docstring).
 
     `size` is the expected output size; `draw` lays out for the surface it is given, so a
-    resized window simply re-lays out. `fit` is "contain" (letterbox, the default) or
-    "cover" (fill the screen, cropping). Set `strict = True` to let drawing errors raise
-    (tests); otherwise an error is logged, handed to `on_fault` (the app counts it in the
-    metrics: a black screen must not look healthy) and the frame is drawn black, so the kiosk
-    runs on. `draw` returns what it placed where (a `Layout`), or None when it failed.
+    resized window simply re-lays out. `mirror` is `display.mirror` resolved for the source
+    (kiosk/sources/base.py `mirror_for`: "auto" mirrors a live camera only). `fit` is
+    "contain" (letterbox, the default) or "cover" (fill the screen, cropping). Set
+    `strict = True` to let drawing errors raise (tests); otherwise an error is caught here,
+    once, handed to `on_fault` (the app counts it in the metrics: a black screen must not look
+    healthy) or logged, and the frame is drawn black, so the kiosk runs on. `draw` returns what
+    it placed where (a `Layout`), or None when it failed. `wrap_paint` is the declared seam for
+    fault injection (kiosk/service/faults.py): it is given the painting function once, here.
     """
 
     strict = False
@@ -57,20 +62,22 @@ class Renderer:
         display: DisplayConfig,
         texts: TextsConfig,
         *,
+        mirror: bool,
         fit: Fit = "contain",
         clock: Callable[[], float] = time.monotonic,
         use_opencv: bool = True,
         on_fault: Callable[[BaseException], None] | None = None,
+        wrap_paint: Callable[[Paint], Paint] | None = None,
     ) -> None:
         self.size = (max(1, int(size[0])), max(1, int(size[1])))
         self.display = display
+        self.mirror = bool(mirror)
         self.texts = texts
         self.fit: Fit = fit
         self._clock = clock
         self._on_fault = on_fault
-        # what draw() calls to paint a screen, raising on a fault: fault injection
-        # (kiosk/service/faults.py) and tests wrap or replace it
-        self.paint: Callable[[pygame.Surface, FrameView], Layout] = self._draw
+        # what draw() calls to paint a screen, raising on a fault (wrapped by fault injection)
+        self._paint: Paint = wrap_paint(self._draw) if wrap_paint is not None else self._draw
         self._debug = bool(display.debug_overlay)
         self._topk = bool(display.show_topk)
         self._painter = FramePainter(use_opencv=use_opencv)
@@ -115,7 +122,7 @@ class Renderer:
         """Draw the whole screen for `view` onto `surface`: what was placed where, or None
         if drawing failed (and the frame was drawn black)."""
         try:
-            return self.paint(surface, view)
+            return self._paint(surface, view)
         except Exception as exc:
             if self.strict:
                 raise
@@ -171,7 +178,7 @@ class Renderer:
 
     def _mapping(self, src_size: tuple[int, int], screen: tuple[int, int]) -> ScreenMapping:
         return ScreenMapping(
-            src_size, screen, int(self.display.rotation), self.display.mirror is True, self.fit
+            src_size, screen, int(self.display.rotation), self.mirror, self.fit
         )
 
     def _paint_frame(

@@ -20,15 +20,22 @@ log = logging.getLogger(__name__)
 
 
 class FrameReader:
-    """Holds the newest frame from `source`; `threaded=False` reads on demand (tests, bench)."""
+    """Holds the newest frame from `source`; `threaded=False` reads on demand (tests, bench).
+
+    Each frame is stamped with `clock`, the kiosk's clock (KioskApp's): a frame's time, and how
+    long the source has been silent (`seconds_since_frame`, which decides the camera-unavailable
+    screen), are on the same clock as the frame logic's `now`. Pacing a file to its frame rate
+    is real waiting, on the real clock."""
 
     def __init__(self, source: FrameSource, *, threaded: bool = True,
+                 clock: Callable[[], float] = time.monotonic,
                  on_frame: Callable[[], None] | None = None,
                  submit: Callable[[Frame], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None,
                  on_success: Callable[[], None] | None = None) -> None:
         self.source = source
         self._threaded = threaded
+        self._clock = clock
         self._on_frame = on_frame  # threaded: wakes the display, to draw a frame once it is read
         self._submit = submit  # hands each frame to the detection thread (newest wins)
         self._lock = threading.Lock()
@@ -69,7 +76,7 @@ class FrameReader:
             if self._on_success is not None:
                 self._on_success()
         self._index += 1
-        now = time.monotonic()
+        now = self._clock()
         frame = Frame(self._index, image, now)
         with self._lock:
             self._latest = frame
@@ -109,7 +116,7 @@ class FrameReader:
     def seconds_since_frame(self) -> float:
         with self._lock:
             last = self._last_frame_at
-        return float("inf") if last is None else time.monotonic() - last
+        return float("inf") if last is None else self._clock() - last
 
     @property
     def reading(self) -> bool:

@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     view = scene(args.faces, config.vocabulary.language)
     pygame.display.init()
     screen = pygame.display.set_mode((1920, 1080), pygame.NOFRAME)
-    renderer = Renderer((1920, 1080), config.display, config.texts)
+    renderer = Renderer((1920, 1080), config.display, config.texts, mirror=False)
     renderer.strict = True
     for _ in range(3):  # a few frames, as the kiosk would draw them
         layout = renderer.draw(screen, view)
