@@ -12,11 +12,20 @@ drawn frame (the same appearance match), and a result computed on an older frame
 what its track has moved since (`update(..., since=index)`), so a box never lags its face by
 the detector's latency.
 
-When the detector misses a face, the tracker looks at the picture itself: the face's grey
-appearance at its last detection is searched for around its box (normalised correlation). Found
-(the person is still there, the detector blinked) -> the track, its box and its label stay, up to
-`max_missing_s`; not found (the scene changed: a cut, the person left) -> the track ends at once,
-so no box is left over an empty table.
+Boxes only where faces are. In every drawn frame and at every detection the tracker looks at
+the picture itself: the face's grey appearance at its last detection is searched for around its
+box (normalised correlation).
+
+- Found (the person is still there, the detector blinked: turning, blurred, partly covered) ->
+  the box follows it and the track, its box and its label stay, up to `max_missing_s`.
+- Not found (the person left, someone passed in front, the scene changed), or a cut (the whole
+  picture changed at once, `SceneCut`) -> the box is hidden on that frame. Hidden is not
+  forgotten: the track keeps its identity (and so its landed label, kiosk/classify/spins.py)
+  for `max_missing_s`.
+- A detection computed on an earlier frame is applied only where its face is still in the
+  present picture, so a late result cannot bring a hidden box back, nor refresh a box over
+  nobody. A hidden track comes back on the first detection of the same face near where it
+  was (its appearance matches, `same_face_similarity`); anyone else is a newcomer.
 """
 
 from __future__ import annotations
@@ -42,8 +51,12 @@ class Track:
     last_seen: float
     hits: int = 1
     appearance: np.ndarray | None = None  # grey thumbnail at the last detection
-    present: bool = True  # detected in this frame, or still seen where it was missed
-    gone: bool = False  # missed, and the picture under its box changed: ends now
+    present: bool = True  # drawn: detected, or still seen where it was; False: hidden
+    hidden_at: int | None = None  # the frame it was hidden on (no result of before revives it)
+    hidden_since: float = 0.0  # when it was hidden
+    # what this visitor's face looked like at its last clean detections: who they are, when a
+    # face shows again where they were hidden, or when the picture under their box changes
+    faces: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=FACES_KEPT))
     # (frame index, box) of the last frames drawn: where the track was when a detection's
     # frame was taken, to move that detection to where the face is now
     history: deque[tuple[int, Box]] = field(default_factory=lambda: deque(maxlen=HISTORY))
@@ -62,6 +75,9 @@ class Track:
 
 
 THUMB = 24  # appearance thumbnail side in pixels: coarse enough for blur and small moves
+FACES_KEPT = 8  # a visitor's last clean looks, kept to know them again
+CLEAN_LOOK = 0.75  # a detection looking at least this much like the last look is clean
+RECENT_S = 0.3  # a face found where a visitor was hidden this recently is them (partly covered)
 HISTORY = 90  # frames of box history: 3 s at 30 fps, longer than any detection takes
 HOLD_WITHOUT_IMAGE_S = 0.3  # with no picture to look at, a missed box is drawn this long
 
@@ -121,6 +137,37 @@ def _subpixel(scores: np.ndarray, x: int, y: int) -> tuple[float, float]:
     return fx, fy
 
 
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised correlation (-1..1) of two appearance thumbnails of the same size."""
+    score = float(cv2.matchTemplate(a, b, cv2.TM_CCOEFF_NORMED)[0, 0])
+    return score if np.isfinite(score) else -1.0
+
+
+CUT_THUMB = (32, 18)  # the whole picture, small: what a cut changes is everywhere
+CUT_SIMILARITY = 0.5  # consecutive pictures correlating less than this: the scene was cut
+
+
+class SceneCut:
+    """Did the whole picture change at once (a cut, someone right in front of the lens)?
+    Normalised correlation of consecutive small grey pictures: a light switched on or a
+    visitor moving keeps it high; a new scene does not."""
+
+    def __init__(self) -> None:
+        self._previous: np.ndarray | None = None
+
+    def changed(self, image: np.ndarray) -> bool:
+        step = max(1, min(image.shape[0] // 36, image.shape[1] // 64) // 2)
+        sparse = np.ascontiguousarray(image[::step, ::step])
+        grey = cv2.cvtColor(sparse, cv2.COLOR_RGB2GRAY) if sparse.ndim == 3 else sparse
+        thumb = cv2.resize(grey, CUT_THUMB, interpolation=cv2.INTER_AREA)
+        previous, self._previous = self._previous, thumb
+        if previous is None or previous.shape != thumb.shape:
+            return False
+        if float(thumb.std()) < 1.0 or float(previous.std()) < 1.0:  # a flat picture: black
+            return abs(float(thumb.mean()) - float(previous.mean())) > 16.0
+        return similarity(thumb, previous) < CUT_SIMILARITY
+
+
 def _centre_close(a: Box, b: Box) -> bool:
     (ax, ay), (bx, by) = a.center, b.center
     reach = 0.5 * max(a.width, a.height, b.width, b.height)
@@ -140,27 +187,69 @@ def _smooth(old: Box, new: Box, alpha: float) -> Box:
     )
 
 
+def _hide(track: Track, index: int | None, now: float) -> None:
+    track.present = False
+    track.hidden_at = index
+    track.hidden_since = now
+
+
+def _note_look(track: Track, thumb: np.ndarray | None) -> None:
+    """Keep a detection's look of the face among the visitor's clean looks when it looks like
+    the last one (not half covered by a passer-by's coat)."""
+    if thumb is None:
+        return
+    if not track.faces or similarity(track.faces[-1], thumb) >= CLEAN_LOOK:
+        track.faces.append(thumb)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What one detection result is applied with: the time, the present picture, and the
+    earlier frame it was computed on (`since`, `since_image`; None: this frame)."""
+
+    now: float
+    image: np.ndarray | None
+    since_image: np.ndarray | None
+    since: int | None
+    index: int | None
+
+    @property
+    def late(self) -> bool:
+        return self.since_image is not None
+
+    def before(self, index: int | None) -> bool:
+        """Was the detection's frame earlier than frame `index`?"""
+        return self.since is not None and index is not None and self.since < index
+
+
 class Tracker:
-    """Greedy IoU tracker; `update` returns the tracks alive after this frame."""
+    """Greedy IoU tracker; `follow` each new frame, `update` with each detection result."""
 
     def __init__(self, config: TrackerConfig) -> None:
         self._config = config
         self._tracks: list[Track] = []
         self._next_id = 1
+        self._cut = SceneCut()
+        self._last_cut: int | None = None  # the frame index of the last cut
 
     @property
     def tracks(self) -> list[Track]:
+        """Every track kept: drawn (`present`) and hidden ones."""
         return list(self._tracks)
 
     def follow(self, image: np.ndarray, now: float, index: int | None = None) -> None:
-        """A frame with no detection result: each box moves with its face, found again by its
-        appearance around the box. A face not found there keeps its box for now; the next
-        detection decides whether it is still there."""
+        """A new frame: a cut hides every box; otherwise each drawn box moves with its face,
+        found again by its appearance around the box, or is hidden where it is not found."""
+        cut = self._cut.changed(image)
+        if cut:
+            self._last_cut = index
         for track in self._tracks:
-            if track.appearance is not None and not track.gone:
-                score, moved = find_again(image, track.box, track.appearance)
-                if score >= self._config.still_there_similarity:
-                    track.box = moved
+            if track.present:
+                found = None if cut else self._found(image, track, track.appearance)
+                if found is None:
+                    _hide(track, index, now)
+                else:
+                    track.box = found
             track.remember(index)
 
     def update(self, detections: Detections, now: float,
@@ -170,90 +259,152 @@ class Tracker:
         """Match detections; with `image`, missed faces are looked for in it.
 
         `since`: the detections were computed on that (earlier) frame, `since_image`; each is
-        matched against where the tracks were then, and moved by what its track has moved
-        since, and a new face's appearance is taken from that frame, where its box is."""
+        matched against where the tracks were then, applied only where its face is still in
+        `image`, and moved by what its track has moved since."""
         boxes = detections.boxes()
+        source = since_image if since_image is not None else image
+        thumbs = [appearance(source, b) if source is not None else None for b in boxes]
         then = [t.box_at(since) for t in self._tracks]
-        matches = self._match(then, boxes)
+        matches = self._match(then, boxes, thumbs, now)
+        seen = _Seen(now, image, since_image, since, index)
         for ti, bi in matches:
-            self._move(self._tracks[ti], then[ti], boxes[bi], now, image)
+            self._confirm(self._tracks[ti], then[ti], boxes[bi], thumbs[bi], seen)
         matched_tracks = {ti for ti, _ in matches}
         for ti, track in enumerate(self._tracks):
             if ti not in matched_tracks:
-                self._missed(track, image, now)
+                self._missed(track, image, now, index)
         matched_boxes = {bi for _, bi in matches}
         for bi, box in enumerate(boxes):
             if bi not in matched_boxes:
-                self._start(box, now, image, since_image)
-        self._end_lost(now)
+                self._start(box, thumbs[bi], seen)
+        self._forget_lost(now)
         for track in self._tracks:
             track.remember(index)
         return list(self._tracks)
 
-    def _match(self, then: list[Box], boxes: list[Box]) -> list[tuple[int, int]]:
-        """Greedy: the best overlaps first; a pair that barely overlaps still matches when
-        the centres are close (a quick movement)."""
+    def _found(self, image: np.ndarray, track: Track, thumb: np.ndarray | None,
+               box: Box | None = None) -> Box | None:
+        """Where the face last seen as `thumb` is now, around `box` (the track's); None: not
+        there, or what is there now is not this visitor's face (a coat's edge, a wall)."""
+        box = track.box if box is None else box
+        if thumb is None:
+            return box
+        score, moved = find_again(image, box, thumb)
+        if score < self._config.still_there_similarity:
+            return None
+        if track.faces and not self._looks_like(track, appearance(image, moved)):
+            return None
+        return moved
+
+    def _looks_like(self, track: Track, thumb: np.ndarray | None) -> bool:
+        """Does `thumb` look like one of the visitor's clean looks?"""
+        if thumb is None or not track.faces:
+            return True
+        best = max(similarity(face, thumb) for face in track.faces)
+        return best >= self._config.same_face_similarity
+
+    def _match(self, then: list[Box], boxes: list[Box], thumbs: list[np.ndarray | None],
+               now: float) -> list[tuple[int, int]]:
+        """Greedy: drawn tracks first, then hidden ones, the best overlaps first; a pair that
+        barely overlaps still matches when the centres are close (a quick movement). A hidden
+        track matches only the same face (its appearance), and never one a drawn track has
+        taken: anyone else near where it was is a newcomer."""
         pairs = sorted(
-            ((then[ti].iou(b), ti, bi) for ti in range(len(then)) for bi, b in enumerate(boxes)),
+            ((self._tracks[ti].present, then[ti].iou(b), ti, bi)
+             for ti in range(len(then)) for bi, b in enumerate(boxes)),
             reverse=True,
         )
         used_tracks: set[int] = set()
         used_boxes: set[int] = set()
         matches: list[tuple[int, int]] = []
-        for iou, ti, bi in pairs:
+        for _present, iou, ti, bi in pairs:
             if ti in used_tracks or bi in used_boxes:
                 continue
             if iou < self._config.iou_match and not _centre_close(then[ti], boxes[bi]):
+                continue
+            if not self._tracks[ti].present and not self._same_face(self._tracks[ti],
+                                                                     thumbs[bi], now):
                 continue
             matches.append((ti, bi))
             used_tracks.add(ti)
             used_boxes.add(bi)
         return matches
 
-    def _move(self, track: Track, then: Box, box: Box, now: float,
-              image: np.ndarray | None) -> None:
-        """A matched detection: moved as its track has moved since its frame, then smoothed."""
+    def _same_face(self, track: Track, thumb: np.ndarray | None, now: float) -> bool:
+        """Is a face detected near a hidden track that visitor? Just hidden (RECENT_S): yes,
+        partly covered (nobody else steps into their place that fast); later: if it looks
+        like them. (No picture: where it is decides.)"""
+        if now - track.hidden_since <= RECENT_S:
+            return True
+        return self._looks_like(track, thumb)
+
+    def _confirm(self, track: Track, then: Box, box: Box, thumb: np.ndarray | None,
+                 seen: _Seen) -> None:
+        """A matched detection. Late (of an earlier frame), it counts only where its face is
+        still in the present picture, and never brings back a box hidden after its frame. A
+        drawn box is moved as its track has moved since the detection's frame, then smoothed;
+        a hidden one comes back where the face is now."""
+        if not track.present and seen.before(track.hidden_at):
+            return  # a result of before the box was hidden cannot bring it back
         (nx, ny), (tx, ty) = track.box.center, then.center
         box_now = _shifted(box, nx - tx, ny - ty)
-        track.box = _smooth(track.box, box_now, self._config.smoothing)
-        track.last_seen = now
+        image = seen.image
+        if seen.late and image is not None:
+            found = self._found(image, track, thumb, box_now)
+            if found is None:  # the picture changed since: not here now
+                self._missed(track, image, seen.now, seen.index)
+                return
+            if not track.present:
+                box_now = found
+        shown = track.present
+        track.box = _smooth(track.box, box_now, self._config.smoothing) if shown else box_now
+        track.last_seen = seen.now
         track.hits += 1
         track.present = True
-        if image is not None:  # the face as it looks now, under the box as drawn now
+        track.hidden_at = None
+        _note_look(track, thumb)
+        if seen.late and seen.since_image is not None:  # the face as detected, under the box
+            track.appearance = (appearance(seen.since_image, _shifted(track.box, tx - nx, ty - ny))
+                                if shown else thumb)
+        elif image is not None:
             track.appearance = appearance(image, track.box)
 
-    def _start(self, box: Box, now: float, image: np.ndarray | None,
-               since_image: np.ndarray | None) -> None:
-        """A newcomer; found on an earlier frame, it is looked for where it is now."""
-        source = since_image if since_image is not None else image
-        thumb = appearance(source, box) if source is not None else None
-        track = Track(self._next_id, box, created_at=now, last_seen=now, appearance=thumb)
-        if since_image is not None and image is not None and thumb is not None:
-            score, moved = find_again(image, box, thumb)  # where it is now
-            if score >= self._config.still_there_similarity:
-                track.box = moved
-            track.appearance = appearance(image, track.box)
+    def _start(self, box: Box, thumb: np.ndarray | None, seen: _Seen) -> None:
+        """A newcomer; found on an earlier frame, it starts only where it is now, and not at
+        all if the scene was cut since."""
+        image = seen.image
+        if seen.late and image is not None and thumb is not None:
+            if seen.before(self._last_cut):
+                return
+            score, moved = find_again(image, box, thumb)
+            if score < self._config.still_there_similarity:
+                return  # gone from the picture since: no box over nobody
+            box = moved
+            thumb = appearance(image, box)
+        track = Track(self._next_id, box, created_at=seen.now, last_seen=seen.now,
+                      appearance=thumb)
+        _note_look(track, thumb)
         self._tracks.append(track)
         self._next_id += 1
 
-    def _end_lost(self, now: float) -> None:
-        """Tracks missed for longer than max_missing_s, or gone from the picture, end."""
-        self._tracks = [
-            t for t in self._tracks
-            if now - t.last_seen <= self._config.max_missing_s and not t.gone
-        ]
+    def _forget_lost(self, now: float) -> None:
+        """Tracks not seen for longer than max_missing_s, drawn or hidden, are forgotten."""
+        self._tracks = [t for t in self._tracks if now - t.last_seen <= self._config.max_missing_s]
 
-    def _missed(self, track: Track, image: np.ndarray | None, now: float) -> None:
-        """The detector did not find this face: is it still there (keep) or gone (end now)?"""
+    def _missed(self, track: Track, image: np.ndarray | None, now: float,
+                index: int | None) -> None:
+        """The detector did not find this face (or found it only in an earlier picture): is
+        it still there (kept) or not (hidden)? A hidden track stays hidden."""
+        if not track.present:
+            return
         if image is None or track.appearance is None:
             track.present = now - track.last_seen <= HOLD_WITHOUT_IMAGE_S
             return
-        score, moved = find_again(image, track.box, track.appearance)
-        if score >= self._config.still_there_similarity:
-            track.box = moved
-            track.present = True
+        found = self._found(image, track, track.appearance)
+        if found is None:
+            _hide(track, index, now)  # the picture under the box changed: no box over nobody
         else:
-            track.gone = True  # the scene changed under the box: no ghost box
+            track.box = found
 
     def reset(self) -> None:
         self._tracks.clear()

