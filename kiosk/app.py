@@ -35,6 +35,7 @@ from kiosk.service.hooks import Inject, ServiceHooks
 from kiosk.service.outage import Outage
 from kiosk.sources.base import FrameSource, mirror_for
 from kiosk.sources.reader import FrameReader
+from kiosk.speech import apply_audio_env, attach_speech
 from kiosk.views import FrameView
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def init_display(config: KioskConfig, *, headless: bool = False,
     Returns the surface and whether the run is headless. Headless runs draw the same pixels
     into an off-screen surface (tests, benchmarks, and a developer's machine without a screen).
     """
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    apply_audio_env(config)  # SDL_AUDIODRIVER from audio.driver/the environment (speech)
     import pygame
 
     if headless:
@@ -166,6 +167,7 @@ class KioskApp:
                                     calibration=calibration, inject=inject)
         self.pacer = DrawPacer(config.display.target_fps)
         self._build_frame_path(config, labeller, source, inject, threaded_source, provider)
+        self.speech = attach_speech(config, self.pipeline.spins, self.service)  # audio.speak
         self.renderer_mirror = mirror_for(config.display.mirror, source)
         display = config.display.model_copy(update={"mirror": self.renderer_mirror})
         self.renderer = Renderer(self.surface.get_size(), display, config.texts, clock=clock,
@@ -352,6 +354,7 @@ class KioskApp:
         if self.faults is not None:
             self.faults.close()
         self.service.stopping()
+        self.speech.close()
         self.worker.close()
         self.reader.close()
         if self.detect_loop is not None:
