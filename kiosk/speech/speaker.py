@@ -13,6 +13,7 @@ landing. Outside opening hours (`hours`, when set) nothing is said.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -273,10 +274,8 @@ class Speaker:
         if self._mixer is not None:
             import pygame
 
-            try:
+            with contextlib.suppress(Exception):  # stopping: nothing more to do
                 pygame.mixer.quit()
-            except Exception:  # stopping: nothing more to do
-                pass
         self._mixer = self._channel = None
 
     @property
