@@ -9,6 +9,7 @@ streams), so the header is read here rather than by a WAV library.
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -21,6 +22,10 @@ ESPEAK = "espeak-ng"
 TIMEOUT_S = 10.0
 SILENT_PEAK = 64  # a 16-bit signal whose loudest sample is below this is silence
 INSTALL_HINT = "sudo apt-get install espeak-ng"
+# espeak-ng 1.51 opens an audio output at start even with --stdout (libpcaudio, PulseAudio
+# first): libpulse would make ~/.config/pulse and /tmp/pulse-* and look for a sound server.
+# Given a server that cannot exist, it does none of that; the WAV on stdout is the same.
+NO_SOUND_SERVER = {"PULSE_SERVER": "unix:/dev/null/no-sound-server"}
 
 
 class SpeechError(RuntimeError):
@@ -90,7 +95,8 @@ class Espeak:
             return ""
         try:
             out = subprocess.run([path, "--version"], capture_output=True, text=True,
-                                 timeout=self.timeout_s, check=False).stdout
+                                 timeout=self.timeout_s, check=False,
+                                 env={**os.environ, **NO_SOUND_SERVER}).stdout
         except (OSError, subprocess.TimeoutExpired):
             return ""
         words = out.split()
@@ -108,7 +114,8 @@ class Espeak:
                 raise SpeechError("speech is stopping")
             try:
                 self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                              env={**os.environ, **NO_SOUND_SERVER})
             except OSError as exc:
                 raise SpeechError(f"espeak-ng does not run ({exc}): reinstall it "
                                   f"({INSTALL_HINT})") from exc
