@@ -261,3 +261,23 @@ def test_silent_outside_opening_hours() -> None:
     finally:
         speaker.close()
     assert not speaker.said and speaker.closed_skips == 1
+
+
+# -- kiosk doctor ------------------------------------------------------------------------------
+
+@needs_espeak
+def test_doctor_warns_and_names_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from kiosk.doctor import check_audio
+
+    assert check_audio(KioskConfig()) == []  # speech off: nothing to say
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    found = check_audio(_speech_config(voice="zz-nowhere"))
+    assert [c.status for c in found] == ["WARN", "WARN"], found
+    assert "audio.voice" in found[0].detail and "nothing is heard" in found[1].detail
+    if not Path("/dev/snd").is_dir():
+        monkeypatch.setenv("SDL_AUDIODRIVER", "alsa")
+        (device,) = [c for c in check_audio(_speech_config()) if "sound device" in c.detail]
+        assert device.status == "WARN" and "aplay -l" in device.detail, device
+    monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng on it
+    (missing,) = check_audio(_speech_config())
+    assert missing.status == "WARN" and "apt-get install espeak-ng" in missing.detail
