@@ -121,7 +121,9 @@ class Speaker:
         self.synth = synth or Espeak(config.audio.words_per_minute)
         self.hours = hours or OpeningHours(config.hours)
         self.queue = SpeechQueue(config.audio.max_wait_s)
-        self.driver = audio_driver(config.audio)
+        # the driver SDL will open: the kiosk set it from audio.driver (apply_audio_env, in
+        # init_display, before any thread); nothing here changes the environment
+        self.driver = os.environ.get(ENV_DRIVER) or "SDL's default"
         self.said: deque[Said] = deque(maxlen=64)
         self.closed_skips = 0  # labels not said: outside opening hours
         self.failed = 0  # labels not said: a fault
