@@ -33,6 +33,7 @@ from kiosk.service.display_lost import watch_display
 from kiosk.service.hooks import ServiceHooks
 from kiosk.service.outage import Outage
 from kiosk.sources.base import FrameSource, mirror_for
+from kiosk.speech import apply_audio_env, speech_for
 from kiosk.views import FrameView
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def init_display(config: KioskConfig, *, headless: bool = False,
     Returns the surface and whether the run is headless. Headless runs draw the same pixels
     into an off-screen surface (tests, benchmarks, and a developer's machine without a screen).
     """
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    apply_audio_env(config)  # SDL_AUDIODRIVER from audio.driver/the environment (speech)
     import pygame
 
     if headless:
@@ -167,6 +168,7 @@ class KioskApp:
         self.service = ServiceHooks(config, notifier=notifier, metrics=metrics, health=health,
                                     calibration=calibration, inject=inject)
         self.pacer = DrawPacer(config.display.target_fps)
+        self.speech = speech_for(config, self.service)  # audio.speak: the landed label aloud
         self.path = build_frame_path(
             config, source, inject("detect", self.detector.detect),
             inject("classify", labeller.look), labeller, threaded=threaded_source,
@@ -202,6 +204,7 @@ class KioskApp:
         return PathHooks(on_error=hooks.on_error, on_success=hooks.on_success,
                          on_batch=hooks.on_batch,
                          on_visitor=calibration.add_visitor if calibration else None,
+                         on_first_label=self.speech.landed,
                          on_frame=self.pacer.news, on_results=self.pacer.label_news)
 
     # -- the loop ---------------------------------------------------------------------
@@ -343,6 +346,7 @@ class KioskApp:
         if self.faults is not None:
             self.faults.close()
         self.service.stopping()
+        self.speech.close()
         self.path.close()
         self.detector.close()
         self.service.close()

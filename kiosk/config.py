@@ -502,6 +502,58 @@ class HoursConfig(_Strict):
         return bool(self.open)
 
 
+class AudioConfig(_Strict):
+    """Speech (kiosk/speech/): each visitor's label said aloud once, when it lands, for
+    visitors who cannot read the screen. Off by default. Synthesised offline by espeak-ng, in
+    memory, and played through SDL audio on a thread of its own: nothing is recorded and no
+    audio is written to disk (docs/operations.md, "Speech")."""
+
+    speak: bool = Field(
+        False, description="Say each newcomer's label once, when it lands, in "
+        "vocabulary.language (its first words: the label's first name); never again while the "
+        "visitor stays. Silent outside opening hours when hours are set.")
+    speak_gloss: bool = Field(
+        False, description="Also say the gloss the band shows (its two-second cut, "
+        "kiosk/labels/gloss.py), after the label, in the gloss's own language.")
+    volume: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.8, description="Playback volume, 0 (silent) to 1 (full scale); the amplifier or "
+        "`alsamixer` sets the room's loudness.")
+    device: str | None = Field(
+        None, description="Output device: with the alsa driver an ALSA PCM name as `aplay -L` "
+        "lists them (e.g. plughw:CARD=Headphones,DEV=0, or default:CARD=Device for a USB "
+        "sound card); with another driver an SDL device name. null: the system's default "
+        "output.")
+    driver: Literal["auto", "alsa", "pulseaudio", "pipewire", "dummy"] = Field(
+        "auto", description="SDL audio driver (it sets SDL_AUDIODRIVER for the kiosk): auto "
+        "takes SDL_AUDIODRIVER from the environment when it is set (tests, a developer's "
+        "desktop), else alsa (the service's own, with no sound server). dummy: plays "
+        "nothing. With speak off no sound device is opened at all.")
+    voice: str | None = Field(
+        None, description="espeak-ng voice instead of vocabulary.language's (`espeak-ng "
+        "--voices` lists them), e.g. en-us; null: the language's own voice (en, es, fr, it, "
+        "ro).")
+    words_per_minute: Annotated[int, Field(ge=80, le=450)] = Field(
+        150, description="Speaking rate (espeak-ng -s; espeak-ng's own default is 175): a "
+        "little slower carries better in a gallery.")
+    max_wait_s: Annotated[float, Field(gt=0.0, le=30.0)] = Field(
+        3.0, description="A label not begun this many seconds after it landed is dropped, "
+        "never said late: with several newcomers the newest is said first, one utterance at "
+        "a time, and a crowd leaves no backlog.")
+
+    @field_validator("device", "voice")
+    @classmethod
+    def _one_name(cls, value: str | None, info: Any) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        spaces = info.field_name == "voice"  # SDL's device names may hold spaces; voices not
+        if not value or len(value) > 200 or any(
+                ord(ch) < 32 or (spaces and ch.isspace()) for ch in value):
+            raise ValueError("one name, at most 200 characters, no control characters"
+                             + (" or spaces" if spaces else ""))
+        return value
+
+
 class KioskConfig(_Strict):
     """The whole installation, one YAML file."""
 
@@ -518,6 +570,7 @@ class KioskConfig(_Strict):
     capture: CaptureConfig = CaptureConfig()
     service: ServiceConfig = ServiceConfig()
     hours: HoursConfig = HoursConfig()
+    audio: AudioConfig = AudioConfig()
 
     def resolve(self, path: Path) -> Path:
         """Relative paths in the config are relative to the project root."""

@@ -41,6 +41,7 @@ from kiosk.detect.loop import DetectionLoop
 from kiosk.pipeline import Pipeline
 from kiosk.sources.base import FrameSource
 from kiosk.sources.reader import FrameReader
+from kiosk.views import Label
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def frame_logic(config: KioskConfig, detect: DetectFn, worker: ClassificationWor
                 search_paused: threading.Event | None = None,
                 on_error: Callable[[str, BaseException], None] | None = None,
                 on_success: Callable[[str], None] | None = None,
-                on_visitor: Callable[[np.ndarray], None] | None = None) -> FrameLogic:
+                on_visitor: Callable[[np.ndarray], None] | None = None,
+                on_first_label: Callable[[int, Label], None] | None = None) -> FrameLogic:
     """The analyser and the pipeline, sharing the one flag that crosses between them.
     `threaded`: a detection thread will run the analyser and hand its results to
     `Pipeline.step`; otherwise the pipeline detects each new frame inline."""
@@ -68,7 +70,8 @@ def frame_logic(config: KioskConfig, detect: DetectFn, worker: ClassificationWor
     pipeline = Pipeline(config, worker, labeller, labels_waiting=labels_waiting,
                         inline=None if threaded else analyser.analyse,
                         on_error=on_error, on_success=on_success,
-                        search_paused=search_paused, on_visitor=on_visitor)
+                        search_paused=search_paused, on_visitor=on_visitor,
+                        on_first_label=on_first_label)
     return FrameLogic(analyser, pipeline)
 
 
@@ -96,6 +99,7 @@ class PathHooks:
     on_success: Callable[[str], None] | None = None
     on_batch: Callable[[float, int, BaseException | None], None] | None = None
     on_visitor: Callable[[np.ndarray], None] | None = None
+    on_first_label: Callable[[int, Label], None] | None = None  # a newcomer's label landed
     on_frame: Callable[[], None] | None = None  # a frame was read (wakes the display)
     on_results: Callable[[], None] | None = None  # classification answers are queued
 
@@ -110,7 +114,8 @@ def build_frame_path(config: KioskConfig, source: FrameSource, detect: DetectFn,
                           on_results=hooks.on_results)
     logic = frame_logic(config, detect, worker, labeller, threaded=threaded,
                         search_paused=search_paused, on_error=hooks.on_error,
-                        on_success=hooks.on_success, on_visitor=hooks.on_visitor)
+                        on_success=hooks.on_success, on_visitor=hooks.on_visitor,
+                        on_first_label=hooks.on_first_label)
     detect_loop = None
     if threaded:
         detect_loop = DetectionLoop(logic.analyser.analyse,

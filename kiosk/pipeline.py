@@ -75,7 +75,8 @@ class Pipeline:
                  on_error: Callable[[str, BaseException], None] | None = None,
                  on_success: Callable[[str], None] | None = None,
                  search_paused: threading.Event | None = None,
-                 on_visitor: Callable[[np.ndarray], None] | None = None) -> None:
+                 on_visitor: Callable[[np.ndarray], None] | None = None,
+                 on_first_label: Callable[[int, Label], None] | None = None) -> None:
         self._config = config
         # inline: each new frame is detected in step() (no detection thread); otherwise the
         # detection thread's results come in as values
@@ -100,8 +101,10 @@ class Pipeline:
         self.timings = StepTimings()
         self.detections_applied = 0
         # what each tracked visitor is called: spins, landings, re-spins (the classify stage's);
-        # a visitor's mean scores go to on_visitor once, when their first label lands
-        self.spins = SpinScheduler(config, worker, labeller, self._fail, on_visitor)
+        # a visitor's mean scores go to on_visitor once, when their first label lands, and
+        # the label to on_first_label (the speech, kiosk/speech/)
+        self.spins = SpinScheduler(config, worker, labeller, self._fail, on_visitor,
+                                   on_first_label)
 
     @property
     def first_label_latencies(self) -> list[float]:

@@ -15,6 +15,7 @@ APT_PACKAGES=(
   xvfb x11-xserver-utils  # a real X server and xset: the screen on/off switch (systemd/screen-power.sh)
   cage xwayland grim  # the service's display path (compositor, X for SDL) and reading its screen back
   v4l-utils           # v4l2-ctl: a webcam's formats and its exposure-driven frame-rate drop
+  espeak-ng           # audio.speak: the landed label said aloud, offline (and its tests)
 )
 
 missing=()

@@ -19,9 +19,10 @@
 #
 # What it does:
 #   0. installs the system packages the service needs (apt): the compositor cage and Xwayland
-#      (the service's screen), python3-venv, and OpenCV's and MediaPipe's native libraries;
+#      (the service's screen), python3-venv, OpenCV's and MediaPipe's native libraries, and
+#      espeak-ng (audio.speak; always, so speech can be turned on later with no network);
 #   1. creates the system user `kiosk` (no login, home /var/lib/roulette-kiosk) in the
-#      groups video, render and input (those that exist);
+#      groups video, render, input and audio (those that exist);
 #   2. copies the project (code, models, wordnet_labels, config) to /opt/roulette-kiosk/app
 #      and installs it into the virtual environment /opt/roulette-kiosk/venv, made with the
 #      system's Python ($PYTHON, default /usr/bin/python3: 3.11, 3.12 or 3.13) from the
@@ -45,8 +46,12 @@ USER_NAME=kiosk
 # The service's interpreter: the system's own (readable by the user kiosk, kept by apt).
 PYTHON=${PYTHON:-/usr/bin/python3}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# What apt must bring for the service to run and show (not the tests' tools).
-APT_PACKAGES=(python3-venv cage xwayland libgl1 libegl1 libgles2 libglib2.0-0 libseccomp2 v4l-utils)
+# What apt must bring for the service to run and show (not the tests' tools). espeak-ng (the
+# speech of audio.speak, ~10 MB with its voices) always, whether speech is on or not: the
+# kiosk's configuration is edited on site, often with no network left, and turning speech on
+# must then be a setting and a restart, not an apt-get that cannot run.
+APT_PACKAGES=(python3-venv cage xwayland libgl1 libegl1 libgles2 libglib2.0-0 libseccomp2 v4l-utils
+              espeak-ng)
 
 DRY=0 START=0 ENABLE=1 HOURS_ONLY=0 ROOT=""
 while [ $# -gt 0 ]; do
@@ -109,7 +114,7 @@ fi
 
 step "1. system user $USER_NAME"
 groups=""
-for g in video render input; do
+for g in video render input audio; do
     if getent group "$g" >/dev/null; then groups="${groups:+$groups,}$g"; fi
 done
 if id "$USER_NAME" >/dev/null 2>&1; then

@@ -48,7 +48,7 @@ def _run_traced(tmp_path: Path, video: Path, extra: dict, seconds: int = 6,
     }
     proc = subprocess.run(
         ["strace", "-f", "-qq", "-o", str(trace),
-         "-e", "trace=open,openat,creat,rename,renameat,renameat2,link,mkdir,%network",
+         "-e", "trace=open,openat,creat,rename,renameat,renameat2,link,mkdir,execve,%network",
          sys.executable, "-m", "kiosk", "run", "--headless", "--seconds", str(seconds),
          "--config", str(config_path)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240,
@@ -117,6 +117,25 @@ def _assert_saw_the_visitor_and_kept_nothing(tmp_path: Path, trace: str, stderr:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "kiosk.yaml", "trace.txt",
                                                           "visitor.avi"]
     assert list((tmp_path / "home").rglob("*")) == []
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                    reason="espeak-ng not installed (scripts/setup.sh installs it)")
+def test_with_speech_on_nothing_is_written_and_no_socket_is_opened(tmp_path: Path) -> None:
+    """audio.speak on (issue 37): espeak-ng makes the label's speech in memory (a child
+    process, traced too) and the mixer plays it; no audio file, no socket. The driver is the
+    environment's dummy one here: SDL's disk driver, which writes a file, is never chosen."""
+    video = _video(tmp_path)
+    trace, stderr = _run_traced(tmp_path, video, {"audio": {"speak": True}}, seconds=8)
+    assert "speech: first label said" in stderr, f"nothing was said: the test proves nothing" \
+        f"\n{stderr[-3000:]}"
+    assert "SDL audio driver dummy" in stderr
+    assert re.search(r'execve\("[^"]*/espeak-ng"', trace), "espeak-ng never ran"
+    assert "SDL_DISKAUDIOFILE" not in trace and "sdlaudio" not in trace
+    # espeak-ng's libpulse would make ~/.config/pulse and /tmp/pulse-* (kiosk/speech/synth.py)
+    made = [line for line in trace.splitlines() if re.search(r"mkdir\(.*\) = 0$", line)]
+    assert made == [], made
+    _assert_saw_the_visitor_and_kept_nothing(tmp_path, trace, stderr)
 
 
 # Every fault kiosk/service/faults.py injects but the display's, one after another (issue 28).

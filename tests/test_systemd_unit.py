@@ -77,13 +77,15 @@ def test_required_directives() -> None:
     for key, value in required.items():
         assert value in _values(key), (key, _values(key))
     assert re.fullmatch(r"\d+s", _values("WatchdogSec")[0])
-    assert {"video", "render", "input"} <= set(_values("SupplementaryGroups")[0].split())
+    assert {"video", "render", "input", "audio"} <= set(_values("SupplementaryGroups")[0].split())
     assert _values("ExecStart") == [
         f"{EXEC} -d -- {KIOSK} run --config /etc/roulette-kiosk/kiosk.yaml"]
     env = " ".join(_values("Environment"))
     assert "SDL_VIDEODRIVER=x11" in env and "display.require_screen=true" in env
     allowed = " ".join(_values("DeviceAllow"))
     assert "char-video4linux" in allowed and "char-drm" in allowed
+    assert "char-alsa rw" in _values("DeviceAllow")  # audio.speak (issue 37)
+    assert "SDL_AUDIODRIVER" not in env  # the kiosk takes it from audio.driver
     assert "service.health_file=/run/roulette-kiosk/health.json" in " ".join(_values("Environment"))
     assert ("Install", "WantedBy", "multi-user.target") in _directives()
 

@@ -60,8 +60,11 @@ class SpinScheduler:
 
     def __init__(self, config: KioskConfig, worker: CropQueue, labeller: Labeller,
                  fail: Callable[[str, BaseException], None],
-                 on_visitor: Callable[[np.ndarray], None] | None = None) -> None:
+                 on_visitor: Callable[[np.ndarray], None] | None = None,
+                 on_first_label: Callable[[int, Label], None] | None = None) -> None:
         self._config = config
+        # a newcomer's first label, as it lands (track id, label): the speech (kiosk/speech/)
+        self._on_first_label = on_first_label
         self._worker = worker
         self._labeller = labeller
         self._fail = fail
@@ -148,6 +151,7 @@ class SpinScheduler:
             visitor.labelled_at = now
             if visitor.generation == 0:  # a visitor counts once, however often they re-spin
                 self._first_label(spin, now - track.created_at)
+                self._announce(track.track_id, label)
 
     def _first_label(self, spin: Spin, latency: float) -> None:
         self.first_label_latencies.append(latency)
@@ -157,6 +161,13 @@ class SpinScheduler:
                 self._on_visitor(spin.mean())
             except Exception as exc:
                 self._fail("calibration", exc)
+
+    def _announce(self, track_id: int, label: Label) -> None:
+        if self._on_first_label is not None:
+            try:
+                self._on_first_label(track_id, label)
+            except Exception as exc:
+                self._fail("speech", exc)
 
     def newcomers_waiting(self, tracks: Sequence[Tracked], now: float) -> bool:
         """A newcomer's crops are still being scored, for SEARCH_YIELDS_MAX_S at most (so a

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kiosk.config import KioskConfig
+from kiosk.doctor.audio import check_audio
 from kiosk.doctor.base import Check
 from kiosk.doctor.camera import check_cameras
 from kiosk.doctor.config import check_config
@@ -56,6 +57,7 @@ def collect_checks(config_path: Path | None, overrides: list[str] | None = None,
     checks += _guarded("health", lambda: check_health(cfg))
     checks += _guarded("systemd", check_systemd)
     checks += _guarded("privacy", lambda: check_privacy(cfg))
+    checks += _guarded("audio", lambda: check_audio(cfg))
     if selftest:
         earlier = list(checks)
         checks += _guarded("selftest", lambda: _selftest(cfg, earlier))

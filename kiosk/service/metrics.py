@@ -22,7 +22,7 @@ of a streak (with its traceback), the streak reaching `failure_alert_count` (ERR
 further power of two, and the recovery.
 
 Every component that can fail reports here, and only here: source, detect, classify, label,
-render, calibration. A component is *failing* (health file, Prometheus, doctor) once its
+render, calibration, speech. A component is *failing* (health file, Prometheus, doctor) once its
 streak reaches `failure_alert_count`, or once it has kept failing, without one success, for
 `failing_after_s`: a save tried once a minute, or a camera gone, is failing after that long
 even though its count grows slowly.
