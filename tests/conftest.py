@@ -26,6 +26,23 @@ class FakeClock:
         return self.t
 
 
+class NobodyDetector:
+    """A face detector (kiosk.collaborators.FaceFinder) that finds nobody: no model loaded."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.search_paused = threading.Event()
+
+    def detect(self, image: np.ndarray, timestamp: float):  # noqa: ANN201 - kiosk Detections
+        from kiosk.detections import Detections
+
+        return Detections.empty()
+
+    def close(self) -> None:
+        pass
+
+
 HOST_UPTIMES = {"booted-a-minute-ago": 60.0, "up-a-year": 365 * 86400.0}
 
 

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import errno
 import socket
-import threading
 import types
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FakeClock
+from conftest import FakeClock, NobodyDetector
 
 from kiosk.app import KioskApp
 from kiosk.config import KioskConfig
-from kiosk.detections import Detections
 from kiosk.service.faults import Fault, Faults
 from kiosk.service.health import Health, read_health
 from kiosk.service.metrics import Metrics
@@ -43,17 +41,6 @@ class _Grey(FrameSource):
         return np.full((180, 320, 3), 90, np.uint8)
 
 
-class _Nobody:
-    def __init__(self) -> None:
-        self.search_paused = threading.Event()
-
-    def detect(self, image: np.ndarray, timestamp: float) -> Detections:
-        return Detections.empty()
-
-    def close(self) -> None:
-        pass
-
-
 def _config(**service: object) -> KioskConfig:
     return KioskConfig.model_validate({
         "display": {"fullscreen": False, "width": 320, "height": 180},
@@ -65,7 +52,7 @@ def _config(**service: object) -> KioskConfig:
 def _app(config: KioskConfig, source: FrameSource | None = None, **kwargs: object) -> KioskApp:
     never = types.SimpleNamespace(look=lambda crops: pytest.fail("the model was called"))
     return KioskApp(config, never, source or _Grey(), headless=True,  # type: ignore[arg-type]
-                    threaded_source=False, detector=_Nobody(), **kwargs)  # type: ignore[arg-type]
+                    threaded_source=False, detector=NobodyDetector(), **kwargs)  # type: ignore[arg-type]
 
 
 class _DrawingBreaks:

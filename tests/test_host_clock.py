@@ -6,17 +6,15 @@ own time. (tests/test_ratchet.py runs the golden screens on both hosts too.)"""
 
 from __future__ import annotations
 
-import threading
 import time
 import types
 
 import numpy as np
 import pytest
-from conftest import HOST_UPTIMES, FakeClock, shift_host_clock
+from conftest import HOST_UPTIMES, FakeClock, NobodyDetector, shift_host_clock
 
 from kiosk.app import KioskApp
 from kiosk.config import KioskConfig
-from kiosk.detections import Detections
 from kiosk.sources.base import FrameSource
 
 STEP_S = 1 / 30
@@ -36,17 +34,6 @@ class _EmptyRoom(FrameSource):
         return np.full((180, 320, 3), 90, np.uint8)
 
 
-class _Nobody:
-    def __init__(self) -> None:
-        self.search_paused = threading.Event()
-
-    def detect(self, image: np.ndarray, timestamp: float) -> Detections:
-        return Detections.empty()
-
-    def close(self) -> None:
-        pass
-
-
 def _modes(steps: int) -> list[str]:
     """The screen's mode each step of a threaded kiosk whose clock starts at 1000 s and moves
     one frame a step (the steps paced at the camera's rate, so the room's motion settles)."""
@@ -57,7 +44,7 @@ def _modes(steps: int) -> list[str]:
     clock = FakeClock(1000.0)
     never = types.SimpleNamespace(look=lambda crops: pytest.fail("the model was called"))
     app = KioskApp(config, never, _EmptyRoom(), headless=True,  # type: ignore[arg-type]
-                   detector=_Nobody(), clock=clock)
+                   detector=NobodyDetector(), clock=clock)
     modes = []
     try:
         while app.reader.latest() is None:  # the first frame starts the kiosk's time
