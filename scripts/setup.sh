@@ -10,6 +10,7 @@ APT_PACKAGES=(
   wordnet-base wordnet-sense-index       # WordNet 3.0: rebuilding wordnet_labels/ and its tests
   systemd             # systemd-analyze, to check the unit in systemd/
   strace              # the privacy test watches every file and socket the kiosk opens
+  binutils            # readelf: the GPU runtime test reads which CUDA libraries onnxruntime links
   libseccomp2         # the kiosk denies itself internet sockets (kiosk/service/network_guard.py)
   opencv-doc          # real photos of people (messi5, basketball) for scripts.bench.eval_labels; optional
   xvfb x11-xserver-utils  # a real X server and xset: the screen on/off switch (systemd/screen-power.sh)
