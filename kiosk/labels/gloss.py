@@ -34,7 +34,8 @@ BAND_GLOSS_CHARS = 64
 ELLIPSIS = "\u2026"
 
 # Words a shown gloss must never end on, by language: articles, prepositions (and their
-# contractions with the article), conjunctions, relative and other function words.
+# contractions with the article), conjunctions, relative and other function words. Not the
+# possessives that follow their noun ("prosperitatea ei", "casa lui", "la casa loro").
 SMALL_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset((
         "a", "an", "the", "of", "or", "and", "but", "nor", "by", "for", "to", "in", "on", "at",
@@ -52,18 +53,18 @@ SMALL_WORDS: dict[str, frozenset[str]] = {
         "dall'", "in", "nel", "nello", "nella", "nei", "negli", "nelle", "nell'", "con", "col",
         "coi", "su", "sul", "sullo", "sulla", "sui", "sugli", "sulle", "sull'", "per", "tra",
         "fra", "e", "ed", "o", "od", "ma", "che", "chi", "cui", "non", "si", "se", "come",
-        "più", "molto", "suo", "sua", "suoi", "sue", "loro", "questo", "questa", "quello",
+        "più", "molto", "suo", "sua", "suoi", "sue", "questo", "questa", "quello",
         "quella", "ogni", "altro", "altra", "è", "sono", "ha", "hanno", "essere", "ne", "ci",
-        "quale", "quali", "verso", "senza", "sopra", "sotto", "dopo", "prima", "tutto", "tutti",
+        "quale", "quali", "verso", "senza", "sopra", "sotto", "dopo", "prima",
         "quell'", "quest'", "sull'", "c'", "s'", "n'", "nessun", "qualche",
     )),
     "ro": frozenset((
         "un", "o", "unui", "unei", "unor", "niște", "de", "la", "în", "pe", "cu", "din", "prin",
         "pentru", "despre", "spre", "fără", "sub", "după", "între", "către", "și", "sau",
         "ori", "dar", "iar", "că", "care", "ce", "cel", "cea", "cei", "cele", "celui", "celei",
-        "celor", "lui", "ei", "lor", "al", "a", "ai", "ale", "se", "nu", "mai", "foarte",
-        "este", "sunt", "e", "are", "au", "fi", "să", "ca", "decât", "până", "așa", "sa", "său",
-        "sale", "săi", "își", "îi", "îl", "le", "li", "ne", "vă", "cum", "unde", "când", "dacă",
+        "celor", "al", "a", "ai", "ale", "se", "nu", "mai", "foarte",
+        "este", "sunt", "e", "are", "au", "fi", "să", "ca", "decât", "până", "așa",
+        "își", "îi", "îl", "le", "li", "ne", "vă", "cum", "unde", "când", "dacă",
         "asupra", "față", "pentru", "fiecare", "alt", "altă", "alte", "acest", "această",
         "aceste", "acești", "acel", "acea", "cărui", "cărei", "căror", "sau", "ș.a.",
     )),
@@ -73,7 +74,7 @@ SMALL_WORDS: dict[str, frozenset[str]] = {
         "e", "o", "u", "ni", "pero", "que", "quien", "quienes", "cuyo", "cuya", "cuyos",
         "cuyas", "cual", "cuales", "se", "no", "su", "sus", "más", "muy", "es", "son", "ha",
         "han", "como", "le", "les", "ante", "bajo", "tras", "según", "contra", "este", "esta",
-        "ese", "esa", "aquel", "aquella", "otro", "otra", "cada", "donde", "cuando", "si",
+        "ese", "esa", "aquel", "aquella", "cada", "donde", "cuando", "si",
     )),
     "fr": frozenset((
         "le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "à", "au", "aux", "en",
@@ -231,6 +232,9 @@ def _ends_badly(text: str, language: str) -> bool:
 
 def _close(head: str, language: str) -> str:
     head = head.rstrip(_TRAILING)
+    for etc in (" etc.", " etc", " ecc.", " etc.)"):  # "...museo ecc.…" says "and so on" twice
+        if head.endswith(etc):
+            head = head[: -len(etc)].rstrip(_TRAILING)
     if head.count("(") > head.count(")"):  # an unclosed parenthesis: cut before it
         head = head[: head.rfind("(")].rstrip(_TRAILING)
     kept = head.split(" ")  # a cut after "a", "of", "sau" or "dell'" reads as a mistake

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.labels.coverage import OFFER_SHARE, PORTRAITS_FILE, portrait_wnids
-from kiosk.labels.gloss import is_quoted_example
+from kiosk.labels.gloss import ends_on_small_word, is_quoted_example
 
 FORMAT = "roulette-kiosk/translations/1"
 
@@ -321,7 +321,7 @@ def romanian(wheel: Path) -> dict[str, tuple[list[str], str]]:
 # --- the translations ---------------------------------------------------------------------------
 
 
-def _gloss(text: str) -> str | None:
+def _gloss(text: str, language: str = "en") -> str | None:
     """A translated gloss without its quoted examples ("persona; 'mi ha fatto piacere...'"),
     RoWordNet's sense numbers ("Persoană care face planuri. (1)": which sense of a word in the
     definition is meant, not words to read) and final full stops, as WordNet's English
@@ -333,6 +333,8 @@ def _gloss(text: str) -> str | None:
     text = re.split(r";\s*['\"\u2018\u201c]", text)[0]
     text = re.sub(r"\s*\(\d{1,2}\)", "", text)
     text = text.strip().rstrip(".; ").strip()
+    if text and ends_on_small_word(text, language):
+        return None  # cut short in the source ("luchador que pesa más de"): English shows
     return text or None
 
 
@@ -507,7 +509,7 @@ def translate(synsets: dict[str, dict], mwn: MultiWordNet, wn30_ids: set[str],
                 if w in ro:
                     lemmas, gloss = ro[w]
                     r = finish(code, w, lemmas, {
-                        "gloss": _gloss(gloss), "id": f"ENG30-{w[1:]}-n", "id_version": "3.0",
+                        "gloss": _gloss(gloss, code), "id": f"ENG30-{w[1:]}-n", "id_version": "3.0",
                         "evidence": None}, counts)
                     if r is not None:
                         records.append(r)
@@ -527,7 +529,7 @@ def translate(synsets: dict[str, dict], mwn: MultiWordNet, wn30_ids: set[str],
                     "gloss_similarity": round(g, 3), "hypernyms_agree": bool(h)}}
             else:
                 continue
-            r = finish(code, w, lemmas, {"gloss": _gloss(gloss), **rec}, counts)
+            r = finish(code, w, lemmas, {"gloss": _gloss(gloss, code), **rec}, counts)
             if r is not None:
                 records.append(r)
         out[code] = records
