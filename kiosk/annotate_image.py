@@ -104,7 +104,7 @@ def _label_json(label: Label | None) -> dict[str, Any] | None:
         "probability": round(float(label.probability), 6),
         "gloss": label.gloss,
         "gloss_language": label.gloss_language,
-        "gloss_band": band_gloss(label.gloss),
+        "gloss_band": label.gloss_band or band_gloss(label.gloss, language=label.gloss_language),
         "breadcrumb": list(label.breadcrumb),
         "topk": [[name, round(float(p), 6)] for name, p in label.topk],
     }

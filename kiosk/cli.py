@@ -82,7 +82,8 @@ def _build_parser() -> argparse.ArgumentParser:
     calibration.add_argument("action", choices=("show", "reset"), nargs="?", default="show")
 
     label = sub.add_parser("label", help="breadcrumb, gloss, policy status and translations of "
-                           "a wnid or lemma; --coverage: how far each language reaches",
+                           "a wnid or lemma; --coverage: how far each language reaches; "
+                           "--band: the proof-reading sheet",
                            add_help=False)
     label.add_argument("args", nargs=argparse.REMAINDER,
                        help="wnids or lemmas; --config adds this installation's status")

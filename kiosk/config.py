@@ -82,9 +82,10 @@ class DisplayConfig(_Strict):
     show_topk: bool = Field(False, description="Show the top-k panel with scores and the gloss.")
     gloss: bool = Field(
         True,
-        description="Show the label's WordNet gloss on its band, under the label, cut to a "
-        "two-second read (64 characters, at a clause boundary), while at most gloss_max_faces "
-        "faces are labelled and where the band with it has a clear place.",
+        description="Show the label's WordNet gloss on its band, under the label: whole where "
+        "it fits three lines, else cut at a boundary of its language (worked out when the "
+        "labels are built), while at most gloss_max_faces faces are labelled and where the "
+        "band with it has a clear place.",
     )
     gloss_max_faces: Annotated[int, Field(ge=0, le=32)] = Field(
         4,

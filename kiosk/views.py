@@ -75,6 +75,9 @@ class Label:
     # translation source has a definition of its own)
     name_en: str = ""
     gloss_language: str = "en"
+    # the gloss as the band shows it, worked out when the labels were built
+    # (wordnet_labels/band_glosses/, kiosk/labels/band.py); "": the band cuts `gloss` itself
+    gloss_band: str = ""
 
     @property
     def breadcrumb_text(self) -> str:

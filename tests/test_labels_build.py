@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 SCRIPT = ["-m", "scripts.modelbuild.build_wordnet_labels"]
 OUTPUTS = [
     "person_synsets.json", "imagenet_fall2011_person_wnids.txt", "noun_synsets.tsv",
-    "WORDNET_LICENSE.txt",
+    "WORDNET_LICENSE.txt", "band_glosses/en.tsv",
 ]
 LANGUAGES = ["es", "fr", "it", "pt", "ro"]
 
@@ -92,7 +92,7 @@ def test_rebuild_is_byte_identical(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert "synsets=6979 below_root=6978 multi_path=872 imagenet=2833" in proc.stdout
     names = OUTPUTS + ([f"translations/{c}.json" for c in LANGUAGES] + ["translations/NOTICE.txt"]
-                       if translations else [])
+                       + [f"band_glosses/{c}.tsv" for c in LANGUAGES] if translations else [])
     for name in names:
         committed = (REPO / "wordnet_labels" / name).read_bytes()
         rebuilt = (tmp_path / name).read_bytes()

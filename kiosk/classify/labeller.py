@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kiosk.labels.band import band_glosses
 from kiosk.views import Label
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class Labeller:
         tr = self.translations
         translation = tr.get(wnid) if tr is not None else None
         gloss = translation.gloss if translation is not None else None
+        band = band_glosses(tr.language if tr is not None else "en",
+                            self.taxonomy.labels_dir).get(wnid)
         return Label(
             wnid=wnid,
             name=self.name(wnid),
@@ -102,6 +105,7 @@ class Labeller:
             evidence=evidence,
             name_en=synset.display_name if translation is not None else "",
             gloss_language=tr.language if gloss and tr is not None else "en",
+            gloss_band=band[1] if band is not None else "",
         )
 
     def label_probabilities(self, probs: np.ndarray) -> list[Label]:

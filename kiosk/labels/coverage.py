@@ -3,10 +3,14 @@
 `kiosk label WNID --language it` adds the translation's lines to the usual view;
 `kiosk label --coverage` prints one line per language looked at:
 
-    language=it synsets=1108 of=2832 portraits_share=0.424 offered=yes
+    language=it synsets=1096 of=2832 portraits_share=0.401 checked_right_share=0.401
+        sample_right=39/40 shows=all offered=yes
 
 portraits_share is the share of the label benchmark's portraits whose shipped label has a
-translation: what visitors would see, and the bar for offering a language (a third). The
+translation: what visitors would see; checked_right_share the share whose translation a
+reader has checked right (wordnet_labels/translations_reviewed.tsv), the bar for offering a
+language (a third, issue 36); sample_right the reader's fresh random sample of the language;
+shows=checked: the sample read under 95% right, so only checked words are shown. The
 portraits' shipped labels are `wordnet_labels/benchmark_portraits_labels.txt`, written by
 `python -m scripts.bench.eval_labels --portrait-labels FILE`: wnids only, sorted, so nothing
 ties a label to a photo; `--portraits FILE` gives another such list (repeats count).
@@ -98,6 +102,12 @@ def coverage_lines(taxonomy: Taxonomy, labels_dir: Path | None = None,
     for code in LOOKED_AT:
         tr = Translations.load(code, labels_dir)
         share = f"{tr.coverage(portraits) / len(portraits):.3f}"
+        checked = f"{tr.checked(portraits) / len(portraits):.3f}"
+        sample = tr.header.get("sample") or {}
+        read = (f"sample_right={sample['right']}/{sample['read']}" if sample
+                else "sample_right=none")
+        shows = "checked" if str(tr.header.get("shows", "all")).startswith("checked") else "all"
         lines.append(f"language={code} synsets={tr.coverage(imagenet)} of={len(imagenet)} "
-                     f"portraits_share={share} offered={'yes' if tr.offered else 'no'}")
+                     f"portraits_share={share} checked_right_share={checked} {read} "
+                     f"shows={shows} offered={'yes' if tr.offered else 'no'}")
     return lines

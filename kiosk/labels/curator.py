@@ -4,6 +4,7 @@
     python -m kiosk.labels.curator --config config/kiosk.yaml boy   # with the installation's lists
     python -m kiosk.labels.curator n09716047 --language it   # + the translation and its evidence
     python -m kiosk.labels.curator --coverage                 # one line per language looked at
+    python -m kiosk.labels.curator --band --language it       # the proof-reading sheet
 
 Prints the wnid, display name, breadcrumb, the other breadcrumbs, gloss, whether ImageNet fall
 2011 had it, WordNet's offensive marking with reasons, and which policies keep it. Exit status 1
@@ -108,6 +109,34 @@ def run(
     return status
 
 
+def band_sheet(taxonomy: Taxonomy, translations: Translations | None,
+               out: TextIO) -> None:
+    """The curators' proof-reading sheet (issue 36): one line per ImageNet person synset,
+    `wnid<TAB>label<TAB>gloss<TAB>breadcrumb`, exactly as one face's band shows them at
+    1920x1080 (the label in the room's language, its built band gloss, the breadcrumb;
+    lines the band wraps are joined by a space)."""
+    from kiosk.labels.band import band_glosses
+    from kiosk.labels.gloss import band_gloss
+    from kiosk.render.band_text import BandText
+
+    band = BandText()
+    language = translations.language if translations is not None else "en"
+    built = band_glosses(language, taxonomy.labels_dir)
+    for syn in taxonomy:
+        if not syn.in_imagenet or syn.wnid == taxonomy.root.wnid:
+            continue
+        if translations is not None:
+            name = translations.name(taxonomy, syn.wnid)
+            crumb = translations.breadcrumb(taxonomy, syn.path)
+            own = translations.gloss(syn.wnid)
+        else:
+            name, crumb, own = syn.display_name, taxonomy.path_names(syn.path), None
+        gloss = built[syn.wnid][1] if syn.wnid in built else band_gloss(
+            own or syn.gloss, language=language if own else "en")
+        shown = band.shown(name, gloss, " > ".join(crumb))
+        print("\t".join((syn.wnid, *shown)), file=out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="kiosk label", description="Breadcrumb, gloss and policy status of synsets."
@@ -120,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--coverage", action="store_true",
                         help="one line per language: language=it synsets=N of=2832 "
                         "portraits_share=F offered=yes|no")
+    parser.add_argument("--band", action="store_true",
+                        help="the proof-reading sheet: one line per ImageNet person synset, "
+                        "wnid<TAB>label<TAB>gloss<TAB>breadcrumb, exactly as one face's band "
+                        "shows them at 1920x1080 in --language (default en)")
     parser.add_argument("--portraits", type=Path,
                         help="with --coverage: the benchmark portraits' shipped labels, one "
                         "wnid a line, for portraits_share (default: the shipped model's, "
@@ -129,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         "--config", type=Path, help="kiosk YAML: also show this installation's vocabulary status"
     )
     args = parser.parse_args(argv)
-    if not args.queries and not args.coverage:
-        parser.error("give a QUERY, or --coverage")
+    if not args.queries and not args.coverage and not args.band:
+        parser.error("give a QUERY, --coverage or --band")
     vocabulary = None
     try:
         if args.config is not None:
@@ -156,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             portraits = read_portraits(args.portraits, taxonomy) if args.portraits else None
             for line in coverage_lines(taxonomy, labels_dir, portraits):
                 print(line)
+        if args.band:
+            band_sheet(taxonomy, translations, sys.stdout)
     except (LabelsError, VocabularyError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 2

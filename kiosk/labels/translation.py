@@ -38,9 +38,10 @@ class Translation:
     id: str  # the source's id ("n#07025273", "ENG30-10750188-n")
     id_version: str  # "3.0": the id is the wnid's own; "1.6": mapped (evidence says how)
     evidence: dict | None
+    review: str | None = None  # "right" or "fixed": a reader checked it (issue 36)
 
     @property
-    def display_name(self) -> str:
+    def display_name(self) -> str:  # underscores as spaces: no shown word has one
         return display_text(self.lemmas[:MAX_LEMMAS])
 
 
@@ -69,7 +70,7 @@ class Translations:
         try:
             records = {
                 r["wnid"]: Translation(r["wnid"], tuple(r["lemmas"]), r.get("gloss"), r["id"],
-                                       r["id_version"], r.get("evidence"))
+                                       r["id_version"], r.get("evidence"), r.get("review"))
                 for r in data["translations"]
             }
         except (KeyError, TypeError) as exc:
@@ -106,3 +107,7 @@ class Translations:
     def coverage(self, wnids: list[str]) -> int:
         """How many of `wnids` have a translation."""
         return sum(w in self._records for w in wnids)
+
+    def checked(self, wnids: list[str]) -> int:
+        """How many of `wnids` have a translation a reader has checked right (or fixed)."""
+        return sum(bool(t.review) for w in wnids if (t := self._records.get(w)) is not None)

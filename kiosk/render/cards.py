@@ -16,6 +16,8 @@ from kiosk.render.text import TextCache, clean_text
 from kiosk.render.theme import Colour, Theme
 from kiosk.views import Label
 
+GLOSS_LINES = 3  # the gloss's lines on the band (kiosk/render/band_text.py measures them)
+
 
 @dataclass(frozen=True)
 class Line:
@@ -84,8 +86,9 @@ def label_band(
 ) -> pygame.Surface:
     """Black band: optional small caption, the label in large green type (a translation has
     the English label beneath it in smaller, dimmer type), with `gloss` its
-    WordNet definition cut to a two-second read (kiosk/labels/gloss.py) in softer type, then
-    the breadcrumb. The gloss says what an unknown word ("gambist") means, in two lines at
+    WordNet definition as the labels' build worked it out (whole where it fits three lines,
+    else cut at a boundary of its language: kiosk/labels/gloss.py) in softer type, then the
+    breadcrumb. The gloss says what an unknown word ("gambist") means, in three lines at
     most, so the band stays about one face wide."""
     max_w = max(1, theme.band_max_w - 2 * theme.pad_x)
     lines: list[Line] = []
@@ -96,10 +99,11 @@ def label_band(
     if label.name_en:  # a translated label: WordNet's English beneath it, as a museum's wall text
         lines += _text_lines(tc, label.name_en, theme.gloss_px, theme.dim, max_w, 2,
                              theme.line_gap, balance=True)
-    if gloss:
-        text = band_gloss(clean_text(label.gloss))
-        lines += _text_lines(tc, text, theme.gloss_px, theme.soft, max_w, 2, theme.line_gap,
-                             balance=True)
+    if gloss:  # as built (whole where it fits three lines), else cut here
+        text = clean_text(label.gloss_band) or band_gloss(clean_text(label.gloss),
+                                                          language=label.gloss_language)
+        lines += _text_lines(tc, text, theme.gloss_px, theme.soft, max_w, GLOSS_LINES,
+                             theme.line_gap, balance=True)
     crumb = " > ".join(clean_text(part) for part in label.breadcrumb if clean_text(part))
     gap = 2 * theme.line_gap
     lines += _text_lines(tc, crumb, theme.crumb_px, theme.green, max_w, 4, gap, balance=True)

