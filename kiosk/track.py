@@ -297,11 +297,12 @@ class Tracker:
         return moved
 
     def _looks_like(self, track: Track, thumb: np.ndarray | None) -> bool:
-        """Does `thumb` look like one of the visitor's clean looks?"""
+        """Does `thumb` look like one of the visitor's clean looks? (The newest first: in a
+        steady scene the first answers, so a drawn frame pays for one comparison a face.)"""
         if thumb is None or not track.faces:
             return True
-        best = max(similarity(face, thumb) for face in track.faces)
-        return best >= self._config.same_face_similarity
+        wanted = self._config.same_face_similarity
+        return any(similarity(face, thumb) >= wanted for face in reversed(track.faces))
 
     def _match(self, then: list[Box], boxes: list[Box], thumbs: list[np.ndarray | None],
                now: float) -> list[tuple[int, int]]:
