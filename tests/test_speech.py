@@ -130,8 +130,12 @@ def test_a_voice_that_fails_and_a_missing_espeak_ng_name_the_fix(
 def test_what_is_said_is_the_labels_first_words_then_the_bands_gloss() -> None:
     label = _label("first offender, offender", "someone convicted for the first time; more")
     assert utterance(label, "en", gloss=False) == (("first offender", "en"),)
+    # the gloss as the band shows it: never ending on a small word ("more")
     assert utterance(label, "en", gloss=True) == (
-        ("first offender", "en"), ("someone convicted for the first time; more", "en"))
+        ("first offender", "en"), ("someone convicted for the first time", "en"))
+    built = Label("n1", "first offender", 0.4, (), gloss="a long gloss; more",
+                  gloss_band="as built")
+    assert utterance(built, "en", gloss=True) == (("first offender", "en"), ("as built", "en"))
     italian = Label("n1", "primo\ntrasgressore", 0.4, (), gloss="a gloss", gloss_language="en")
     assert utterance(italian, "it", gloss=True) == (("primo trasgressore", "it"),
                                                     ("a gloss", "en"))

@@ -132,6 +132,12 @@ def is_quoted_example(gloss: str | None) -> bool:
     return bool(text) and text[0] in _QUOTES
 
 
+def shown_gloss(gloss_band: str, gloss: str, language: str = "en") -> str:
+    """The gloss the band shows, and the speech says: the one worked out when the labels were
+    built (`Label.gloss_band`), else `gloss` cut here (`band_gloss`)."""
+    return gloss_band.strip() or band_gloss(gloss, language=language)
+
+
 def band_gloss(gloss: str, max_chars: int = BAND_GLOSS_CHARS, language: str = "en") -> str:
     """`gloss` whole if it fits in `max_chars`, else cut as `fit_gloss` cuts (the ellipsis
     counts in `max_chars`); a fallback for a synset with no built band gloss."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from kiosk.labels.gloss import band_gloss
+from kiosk.labels.gloss import shown_gloss
 from kiosk.render.text import TextCache, clean_text
 from kiosk.render.theme import Colour, Theme
 from kiosk.views import Label
@@ -100,8 +100,8 @@ def label_band(
         lines += _text_lines(tc, label.name_en, theme.gloss_px, theme.dim, max_w, 2,
                              theme.line_gap, balance=True)
     if gloss:  # as built (whole where it fits three lines), else cut here
-        text = clean_text(label.gloss_band) or band_gloss(clean_text(label.gloss),
-                                                          language=label.gloss_language)
+        text = shown_gloss(clean_text(label.gloss_band), clean_text(label.gloss),
+                           label.gloss_language)
         lines += _text_lines(tc, text, theme.gloss_px, theme.soft, max_w, GLOSS_LINES,
                              theme.line_gap, balance=True)
     crumb = " > ".join(clean_text(part) for part in label.breadcrumb if clean_text(part))

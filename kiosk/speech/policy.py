@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from kiosk.labels.gloss import ELLIPSIS, band_gloss
+from kiosk.labels.gloss import ELLIPSIS, shown_gloss
 from kiosk.views import Label
 
 CAPACITY = 8  # labels waiting at most; an older one is dropped for a newer
@@ -49,7 +49,8 @@ def utterance(label: Label, language: str, *, gloss: bool) -> tuple[tuple[str, s
     with `gloss`, the gloss the band shows, in the gloss's own language."""
     parts = [(first_words(label.name), language)]
     if gloss:
-        text = band_gloss(clean_text(label.gloss)).rstrip(ELLIPSIS).strip()[:MAX_CHARS]
+        text = shown_gloss(clean_text(label.gloss_band), clean_text(label.gloss),
+                           label.gloss_language or "en").rstrip(ELLIPSIS).strip()[:MAX_CHARS]
         if text:
             parts.append((text, label.gloss_language or "en"))
     return tuple((text, lang) for text, lang in parts if text)
