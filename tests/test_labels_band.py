@@ -12,9 +12,10 @@ import pytest
 
 from kiosk.labels.band import band_glosses
 from kiosk.labels.curator import band_sheet
-from kiosk.labels.gloss import ELLIPSIS, ends_on_small_word, is_quoted_example
+from kiosk.labels.gloss import ends_on_small_word, is_quoted_example
 from kiosk.labels.taxonomy import Taxonomy
 from kiosk.labels.translation import OFFERED, Translations
+from kiosk.plain_text import ELLIPSIS
 
 
 @pytest.fixture(scope="module")

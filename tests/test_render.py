@@ -420,7 +420,7 @@ def test_label_words_break_at_spaces_not_mid_word(astro, surface, band_w) -> Non
 
 def test_topk_names_wrap_instead_of_being_cut(astro, surface) -> None:
     """Issue 10 item 5: "musician, instrumentali…" although the panel had room to wrap."""
-    from kiosk.render.text import ELLIPSIS
+    from kiosk.plain_text import ELLIPSIS
 
     long_name = "musician, instrumentalist, player"
     label = Label("n10340312", long_name, 0.6, (PERSON, "musician, instrumentalist, player"),

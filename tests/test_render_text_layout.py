@@ -10,9 +10,10 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
+from kiosk.plain_text import ELLIPSIS, clean_text  # noqa: E402
 from kiosk.render.layout import band_candidates, clamp_rect, place_rect  # noqa: E402
 from kiosk.render.lru import LRU  # noqa: E402
-from kiosk.render.text import ELLIPSIS, FontBook, TextCache, clean_text  # noqa: E402
+from kiosk.render.text import FontBook, TextCache  # noqa: E402
 
 CRUMB = (
     "person, individual, someone, somebody, mortal, soul > bad person > "

@@ -30,8 +30,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from kiosk.plain_text import ELLIPSIS
+
 BAND_GLOSS_CHARS = 64
-ELLIPSIS = "\u2026"
 
 # Words a shown gloss must never end on, by language: articles, prepositions (and their
 # contractions with the article), conjunctions, relative and other function words. Not the

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kiosk.plain_text import ELLIPSIS, clean_text
 from kiosk.render.cards import GLOSS_LINES
-from kiosk.render.text import ELLIPSIS, FontBook, TextCache, clean_text
+from kiosk.render.text import FontBook, TextCache
 from kiosk.render.theme import Theme
 
 SCREEN = (1920, 1080)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pygame
 
 from kiosk.labels.gloss import shown_gloss
-from kiosk.render.text import TextCache, clean_text
+from kiosk.plain_text import clean_text
+from kiosk.render.text import TextCache
 from kiosk.render.theme import Colour, Theme
 from kiosk.views import Label
 

@@ -6,9 +6,10 @@ import math
 
 import pygame
 
+from kiosk.plain_text import clean_text
 from kiosk.render.cards import Line
 from kiosk.render.lru import LRU
-from kiosk.render.text import TextCache, clean_text
+from kiosk.render.text import TextCache
 from kiosk.render.theme import Theme
 
 

@@ -15,28 +15,14 @@ from pathlib import Path
 
 import pygame
 
+from kiosk.plain_text import ELLIPSIS
 from kiosk.render.lru import LRU
 
 log = logging.getLogger(__name__)
 
 Colour = tuple[int, int, int]
 
-ELLIPSIS = "\u2026"
-MAX_TEXT_CHARS = 600  # beyond this nobody reads it; keeps wrapping cheap
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _TOKENS = re.compile(r"\S+\s*")
-
-
-def clean_text(text: object) -> str:
-    """A one-line printable string: control characters become spaces, length is bounded."""
-    if text is None:
-        return ""
-    s = _CONTROL.sub(" ", str(text)).strip()
-    # Lone surrogates cannot be encoded for the font renderer.
-    s = s.encode("utf-8", "replace").decode("utf-8")
-    if len(s) > MAX_TEXT_CHARS:
-        s = s[: MAX_TEXT_CHARS - 1].rstrip() + ELLIPSIS
-    return s
 
 
 class FontBook:

@@ -9,24 +9,17 @@ offered before is not offered again.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import deque
 from dataclasses import dataclass
 
-from kiosk.labels.gloss import ELLIPSIS, shown_gloss
+from kiosk.labels.gloss import shown_gloss
+from kiosk.plain_text import ELLIPSIS, clean_text
 from kiosk.views import Label
 
 CAPACITY = 8  # labels waiting at most; an older one is dropped for a newer
 REMEMBERED = 4096  # track ids remembered as said (ids only grow: a bounded set suffices)
 MAX_CHARS = 200  # one utterance's text at most (a label's first name, a band's gloss)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # as the band's text (render/text.py)
-
-
-def clean_text(text: object) -> str:
-    """One line of plain text: control characters become spaces (espeak-ng reads lines)."""
-    return _CONTROL.sub(" ", str(text or "")).strip()
-
 
 @dataclass(frozen=True)
 class Offer:
