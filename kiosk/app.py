@@ -40,7 +40,11 @@ if TYPE_CHECKING:
     import pygame
 
     from kiosk.classify.labeller import Labeller
+    from kiosk.classify.worker import ClassificationWorker
+    from kiosk.detect.loop import DetectionLoop
+    from kiosk.pipeline import Pipeline
     from kiosk.service.faults import Faults
+    from kiosk.sources.reader import FrameReader
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +178,6 @@ class KioskApp:
             inject("classify", labeller.look), labeller, threaded=threaded_source,
             on_cpu=provider in ("", "CPUExecutionProvider"), clock=clock,
             search_paused=self.detector.search_paused, hooks=self._path_hooks())
-        self.pipeline = self.path.pipeline
-        self.worker = self.path.worker
-        self.reader = self.path.reader
-        self.detect_loop = self.path.detect_loop
         if self.service.metrics is not None:
             self.service.metrics.watch_first_labels(lambda: self.pipeline.first_label_latencies)
             self.service.metrics.watch_camera(source.camera_mode)  # None but for cameras
@@ -196,6 +196,23 @@ class KioskApp:
         self._last_view: FrameView | None = None
         self._frame_times: list[float] = []
         self._running = True
+
+    # the frame path's parts, by the names tests, benchmarks and the soak use
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.path.pipeline
+
+    @property
+    def worker(self) -> ClassificationWorker:
+        return self.path.worker
+
+    @property
+    def reader(self) -> FrameReader:
+        return self.path.reader
+
+    @property
+    def detect_loop(self) -> DetectionLoop | None:
+        return self.path.detect_loop
 
     def _path_hooks(self) -> PathHooks:
         """What the frame path tells the service (faults, batches, visitors) and the pacer."""
