@@ -7,6 +7,7 @@ quoted example, and no shown word has an underscore."""
 from __future__ import annotations
 
 import io
+import unicodedata
 
 import pytest
 
@@ -61,3 +62,29 @@ def test_most_english_glosses_show_whole(taxonomy: Taxonomy) -> None:
 def test_person_leads_with_the_common_word(taxonomy: Taxonomy) -> None:
     for code, word in (("es", "persona"), ("it", "persona"), ("ro", "persoană")):
         assert Translations.load(code).name(taxonomy, taxonomy.root.wnid).startswith(word)
+
+
+def _spelling(word: str) -> str:
+    """A word without case, accents or hyphens: "Azteca", "azteca" and "bebé-probeta",
+    "bebé probeta" are one word spelt twice."""
+    plain = unicodedata.normalize("NFKD", word.lower().replace("-", " "))
+    return "".join(c for c in plain if not unicodedata.combining(c))
+
+
+@pytest.mark.parametrize("language", OFFERED)
+def test_no_translated_word_shows_twice(taxonomy: Taxonomy, language: str) -> None:
+    """The sources list misspelt, inflected and re-cased forms as synonyms ("habitante,
+    habitantes", "interprete, intérprete", "Azteca, azteca"): the band shows each translated
+    word once. (WordNet's own English is shown as the 2019 work showed it: "half-brother,
+    half brother".)"""
+    english = {row[0]: row for row in _sheet(taxonomy, "en")}
+    twice = []
+    for wnid, label, _, crumb in _sheet(taxonomy, language):
+        in_english = {english[wnid][1], *english[wnid][3].split(" > ")}
+        for step in {label, *crumb.split(" > ")} - in_english:
+            words = [_spelling(w) for w in step.rstrip(ELLIPSIS).split(", ")]
+            plurals = [w for w in words if language in ("es", "fr") and w.endswith("s")
+                       and (w[:-1] in words or w[:-2] in words)]
+            if len(set(words)) < len(words) or plurals:
+                twice.append(f"{wnid}: {step!r}")
+    assert not twice, "\n".join(sorted(set(twice))[:20])

@@ -411,11 +411,51 @@ def _masculine(p: str, by_plain: dict[str, str]) -> str | None:
     return None
 
 
+S_PLURALS = {"es", "fr", "pt"}  # languages whose plurals add -s/-es to the singular
+
+
+def _diacritics(word: str) -> int:
+    return sum(map(unicodedata.combining, unicodedata.normalize("NFKD", word)))
+
+
+def without_variants(code: str, words_: list[str]) -> list[str]:
+    """The words without a second spelling of one word: a case, accent or hyphen twin
+    ("Azteca, azteca", "habitante, habitante", "medico stregone, medico-stregone" on the
+    band; the accented one is kept, then a single word in lower case, as Romance languages
+    write peoples, else the first) and, where plurals add -s/-es, a plural of another word
+    or of its feminine twin ("habitante, habitantes", "indonesio, indonesias"): the sources
+    list misspelt and inflected forms as synonyms."""
+
+    def spelling(w: str) -> str:
+        return plain(w).replace("-", " ")
+
+    def rank(w: str) -> tuple[int, bool, bool]:  # more accents, one word in lower case
+        # ("azteca", but "premio Nobel"), then words apart ("bebé probeta")
+        return _diacritics(w), w.islower() and not {"_", "-"} & set(w), "-" not in w
+
+    best: dict[str, str] = {}
+    for w in words_:
+        if spelling(w) not in best or rank(w) > rank(best[spelling(w)]):
+            best[spelling(w)] = w
+    kept = [w for w in words_ if best[spelling(w)] == w]
+    if code not in S_PLURALS:
+        return kept
+    singular = {plain(w) for w in kept}
+
+    def plural(p: str) -> bool:
+        stems = (p[:-1], p[:-2]) if p.endswith("es") else (p[:-1],) if p.endswith("s") else ()
+        return any(s in singular or (s.endswith("a") and s[:-1] + "o" in singular)
+                   for s in stems if len(s) > 2)
+
+    return [w for w in kept if not plural(plain(w))]
+
+
 def shown_words(code: str, words_: list[str], english: list[str],
                 counts: collections.Counter) -> list[str]:
-    """The source's words without English copies, in reading order (may be empty)."""
+    """The source's words without English copies and second spellings, in reading order
+    (may be empty)."""
     kept = [w for w in words_ if not english_copy(code, w, english)]
-    return shown_order(kept, english, counts)
+    return shown_order(without_variants(code, kept), english, counts)
 
 
 @dataclass(frozen=True)
@@ -471,6 +511,9 @@ def apply_review(code: str, record: dict, source: list[str], review: Review | No
     by_plain = {plain(w): w for w in source}
     fixed = []
     for word in review.fix.split(", "):
+        if word in source:  # exactly ("altruista", not its misspelt twin "altruísta")
+            fixed.append(word)
+            continue
         if plain(word) not in by_plain:
             raise TranslationError(f"{path}:{review.line}: {word!r} is not among the source's "
                                    f"words for {record['wnid']} ({', '.join(source)})")
