@@ -474,19 +474,27 @@ class Review:
 REVIEWED_FILE = "translations_reviewed.tsv"  # in wordnet_labels/: an input of the build
 
 
-def read_reviews(path: Path) -> dict[tuple[str, str], Review]:
-    """(language, wnid) -> the reader's verdict. Lines: language, wnid, the words shown,
-    right|wrong, fix (empty, "drop", or the source's words, ", "-separated), a note."""
-    out: dict[tuple[str, str], Review] = {}
+def _verdicts(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+    """The (line number, columns) of a readers' file; a missing file has none."""
     if not path.is_file():
-        return out
+        return
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip() or raw.startswith("#"):
             continue
         parts = raw.split("\t")
-        if len(parts) != 6 or parts[3] not in ("right", "wrong"):
-            raise TranslationError(f"{path}:{number}: not language, wnid, shown, right|wrong, "
-                                   f"fix, note (tab-separated)")
+        if len(parts) != len(columns) or parts[3] not in ("right", "wrong"):
+            raise TranslationError(f"{path}:{number}: not {', '.join(columns)} "
+                                   f"(tab-separated)")
+        yield number, parts
+
+
+def read_reviews(path: Path) -> dict[tuple[str, str], Review]:
+    """(language, wnid) -> the reader's verdict. Lines: language, wnid, the words shown,
+    right|wrong, fix (empty, "drop", "english gloss" or the source's words, ", "-separated),
+    a note."""
+    out: dict[tuple[str, str], Review] = {}
+    for number, parts in _verdicts(path, ("language", "wnid", "shown", "right|wrong", "fix",
+                                          "note")):
         code, wnid, shown, verdict, fix, note = parts
         if verdict == "wrong" and not fix:
             raise TranslationError(f"{path}:{number}: a wrong translation needs a fix "
@@ -692,15 +700,7 @@ def read_second_reading(path: Path) -> dict[tuple[str, str], Review]:
     shows (scripts/bench/second_reading.py). Lines: language, wnid, the words shown,
     right|wrong, a note; a wrong one is fixed in REVIEWED_FILE, noted "second"."""
     out: dict[tuple[str, str], Review] = {}
-    if not path.is_file():
-        return out
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        parts = raw.split("\t")
-        if len(parts) != 5 or parts[3] not in ("right", "wrong"):
-            raise TranslationError(f"{path}:{number}: not language, wnid, shown, right|wrong, "
-                                   f"note (tab-separated)")
+    for number, parts in _verdicts(path, ("language", "wnid", "shown", "right|wrong", "note")):
         code, wnid, shown, verdict, note = parts
         out[(code, wnid)] = Review(number, shown, verdict == "right", "", note, path)
     return out
