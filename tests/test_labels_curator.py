@@ -80,7 +80,7 @@ def test_coverage_prints_every_language_looked_at(capsys, tmp_path):
     assert main(["--coverage"]) == 0
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [  # on the shipped model's portraits (wordnet_labels/)
-        "language=es synsets=262 of=2832 portraits_share=0.615 checked_right_share=0.615 "
+        "language=es synsets=315 of=2832 portraits_share=0.615 checked_right_share=0.615 "
         "sample_right=70/80 second_reading=32/40 shows=checked offered=yes",
         "language=fr synsets=122 of=2832 portraits_share=0.336 checked_right_share=0.336 "
         "sample_right=32/40 second_reading=39/40 of_checked shows=checked offered=yes",
