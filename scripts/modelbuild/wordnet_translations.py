@@ -466,7 +466,8 @@ class Review:
     line: int
     shown: str  # the words the build showed when they were read
     right: bool
-    fix: str  # "": right; "drop": show English; else the source's words to show instead
+    fix: str  # "": right; "drop": show English; "english gloss": the words, English gloss;
+    # else the source's words to show instead
     note: str
     path: Path | None = None  # the file it is read from, where not REVIEWED_FILE
 
@@ -621,7 +622,7 @@ def write_language(path: Path, code: str, records: list[dict], imagenet: list[st
         "portraits_checked_share": round(checked, 4),
         "sample": sample,
         "second_sample": second,
-        "shows": ("checked: only the words a reader has checked (its sample read under "
+        "shows": ("checked: only the words a reader has checked (its samples read under "
                   f"{SAMPLE_PRECISION:.0%} right)" if checked_only else "all"),
         "source": {"package": wheel.package, "version": wheel.version, "sha256": wheel.sha256,
                    "file": wheel.filename, "licence": LICENCES[code],
