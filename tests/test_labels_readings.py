@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.labels.taxonomy import Taxonomy
 from kiosk.labels.translation import OFFERED, Translations
 from scripts.bench import second_reading
 from scripts.modelbuild import wordnet_translations as wt
@@ -85,3 +86,15 @@ def test_the_second_reading_is_what_the_build_shows() -> None:
                 assert second_reading.shown({"lemmas": shown.lemmas}) == verdict.shown
             else:  # fixed or read again since
                 assert (c, wnid) in reviews, (code, wnid)
+
+
+def test_every_word_a_band_can_show_was_read() -> None:
+    """The label and every breadcrumb step of every ImageNet person synset, in each offered
+    language: where the band shows the language's words, a reader has a verdict on them
+    (right, or fixed). What a visitor can read was read."""
+    taxonomy = Taxonomy.load()
+    steps = {w for s in taxonomy if s.in_imagenet for w in s.paths[0]}
+    for code in OFFERED:
+        translations = Translations.load(code)
+        unread = sorted(w for w in steps if (t := translations.get(w)) and not t.review)
+        assert not unread, (code, unread[:10])
