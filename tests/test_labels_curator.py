@@ -89,7 +89,7 @@ def test_coverage_prints_every_language_looked_at(capsys, tmp_path):
         "language=pt synsets=936 of=2832 portraits_share=0.312 checked_right_share=0.000 "
         "sample_right=none shows=all offered=no",
         "language=ro synsets=235 of=2832 portraits_share=0.487 checked_right_share=0.487 "
-        "sample_right=37/40 second_reading=38/40 of_checked shows=checked offered=yes",
+        "sample_right=33/40 second_reading=38/40 of_checked shows=checked offered=yes",
     ]
     labels = tmp_path / "portraits.txt"  # two portraits labelled Italian, one first offender
     labels.write_text("n09716047\nn09716047  # again\nn10093167\n")

@@ -98,3 +98,19 @@ def test_every_word_a_band_can_show_was_read() -> None:
         translations = Translations.load(code)
         unread = sorted(w for w in steps if (t := translations.get(w)) and not t.review)
         assert not unread, (code, unread[:10])
+
+
+def test_a_verdict_fixes_the_words_the_gloss_or_both() -> None:
+    record = {"wnid": "n1", "lemmas": ["simplon", "mentecato"], "gloss": "inocenton y tímido"}
+    source = ["simplon", "mentecato"]
+
+    def read(right: bool, fix: str) -> dict | None:
+        return wt.apply_review("es", record, source, _review("simplon, mentecato", right, fix),
+                               Path("reviewed.tsv"))
+
+    assert read(True, "") == {**record, "review": "right"}
+    assert read(False, "english gloss") == {**record, "gloss": None, "review": "fixed"}
+    assert read(False, "mentecato") == {**record, "lemmas": ["mentecato"], "review": "fixed"}
+    assert read(False, "mentecato; english gloss") == {
+        **record, "lemmas": ["mentecato"], "gloss": None, "review": "fixed"}
+    assert read(False, "drop") is None

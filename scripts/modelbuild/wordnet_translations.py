@@ -467,7 +467,7 @@ class Review:
     shown: str  # the words the build showed when they were read
     right: bool
     fix: str  # "": right; "drop": show English; "english gloss": the words, English gloss;
-    # else the source's words to show instead
+    # else the source's words to show instead (then "; english gloss" may follow)
     note: str
     path: Path | None = None  # the file it is read from, where not REVIEWED_FILE
 
@@ -518,13 +518,15 @@ def apply_review(code: str, record: dict, source: list[str], review: Review | No
                                f"read it again")
     if review.fix == "drop":
         return None
-    if review.fix == "english gloss":  # the words are right, the source's gloss is not
-        return {**record, "gloss": None, "review": "fixed"}
-    if review.right and not review.fix:
-        return {**record, "review": "right"}
+    words, gloss_wrong = review.fix, False
+    if words == "english gloss" or words.endswith("; english gloss"):  # the source's gloss
+        words = words.removesuffix("english gloss").removesuffix("; ")  # is wrong: English
+        record, gloss_wrong = {**record, "gloss": None, "review": "fixed"}, True
+    if not words:
+        return record if gloss_wrong else {**record, "review": "right"}
     by_plain = {plain(w): w for w in source}
     fixed = []
-    for word in review.fix.split(", "):
+    for word in words.split(", "):
         if word in source:  # exactly ("altruista", not its misspelt twin "altruísta")
             fixed.append(word)
             continue
@@ -533,7 +535,8 @@ def apply_review(code: str, record: dict, source: list[str], review: Review | No
                                    f"words for {record['wnid']} ({', '.join(source)})")
         fixed.append(by_plain[plain(word)])
     # right, in a better order ("romanziere, romanzatore"); or wrong, fixed
-    return {**record, "lemmas": fixed, "review": "right" if review.right else "fixed"}
+    return {**record, "lemmas": fixed,
+            "review": "right" if review.right and not gloss_wrong else "fixed"}
 
 
 # --- the translations ---------------------------------------------------------------------------
