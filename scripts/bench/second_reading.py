@@ -30,18 +30,12 @@ LABELS = ROOT / "wordnet_labels"
 SAMPLE = 40
 
 
-def shown(record: dict) -> str:
-    """The words as a verdict records them: the first three, underscores as spaces."""
-    return ", ".join(w.replace("_", " ") for w in record["lemmas"][:3])
-
-
 def draw(code: str, synsets: dict[str, dict], reviews: dict) -> list[dict]:
     """The language's sample, sorted by wnid (seeded: the same for every reader)."""
     data = json.loads((LABELS / "translations" / f"{code}.json").read_text(encoding="utf-8"))
     records = {r["wnid"]: r for r in data["translations"]}
     pool = sorted(w for w, r in records.items() if synsets[w]["in_imagenet"]
-                  and (data["shows"] != "all" or (code, w) not in reviews
-                       or reviews[(code, w)].note.startswith("second")))
+                  and (data["shows"] != "all" or wt.unread_before_second(reviews, (code, w))))
     picked = random.Random(f"issue-36-second-{code}").sample(pool, min(SAMPLE, len(pool)))
     return [records[w] for w in sorted(picked)]
 
@@ -52,18 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     synsets = {s["wnid"]: s for s in
                json.loads((LABELS / "person_synsets.json").read_text())["synsets"]}
-    offered = OFFERED
     if args.what == "draw":
         reviews = wt.read_reviews(LABELS / wt.REVIEWED_FILE)
-        for code in offered:
+        for code in OFFERED:
             for r in draw(code, synsets, reviews):
                 s = synsets[r["wnid"]]
-                print("\t".join([code, r["wnid"], shown(r), ", ".join(s["lemmas"]),
+                print("\t".join([code, r["wnid"], wt.read_as(r["lemmas"]), ", ".join(s["lemmas"]),
                                  s["gloss"], r.get("gloss") or ""]))
         return 0
     reading = wt.read_second_reading(LABELS / wt.SECOND_READING_FILE)
     reviews = wt.read_reviews(LABELS / wt.REVIEWED_FILE)
-    for code in offered:
+    for code in OFFERED:
         score = wt.second_sample(reviews, reading, code)
         print(f"language={code} " + (" ".join(f"{k}={v}" for k, v in score.items())
                                      if score else "read=0"))

@@ -504,6 +504,12 @@ def read_reviews(path: Path) -> dict[tuple[str, str], Review]:
     return out
 
 
+def read_as(lemmas: list[str]) -> str:
+    """The words as a verdict records them: the first three the band shows, underscores as
+    spaces."""
+    return ", ".join(w.replace("_", " ") for w in lemmas[:3])
+
+
 def apply_review(code: str, record: dict, source: list[str], review: Review | None,
                  path: Path) -> dict | None:
     """The record as the reader left it: marked right, fixed from the source's own words,
@@ -511,7 +517,7 @@ def apply_review(code: str, record: dict, source: list[str], review: Review | No
     an error: the words changed since they were read."""
     if review is None:
         return record
-    shown = ", ".join(w.replace("_", " ") for w in record["lemmas"][:3])
+    shown = read_as(record["lemmas"])
     if review.shown != shown:
         raise TranslationError(f"{review.path or path}:{review.line}: {code} {record['wnid']} "
                                f"was read as {review.shown!r}, the build shows {shown!r}: "
@@ -710,7 +716,7 @@ def read_second_reading(path: Path) -> dict[tuple[str, str], Review]:
     return out
 
 
-def _unread(reviews: dict[tuple[str, str], Review], key: tuple[str, str]) -> bool:
+def unread_before_second(reviews: dict[tuple[str, str], Review], key: tuple[str, str]) -> bool:
     """Nobody had read it before the second reading (a fix that reading caused is noted
     "second")."""
     return key not in reviews or reviews[key].note.startswith("second")
@@ -740,7 +746,8 @@ def sample_reading(reviews: dict[tuple[str, str], Review], code: str,
     noted "sample") and the second reading's; how many read, how many right in sense and
     word. None when there is none."""
     first = [r.right for (c, _), r in reviews.items() if c == code and r.note.startswith("sample")]
-    later = [r.right for k, r in (second or {}).items() if k[0] == code and _unread(reviews, k)]
+    later = [r.right for k, r in (second or {}).items()
+             if k[0] == code and unread_before_second(reviews, k)]
     read = first + later
     if not read:
         return None
@@ -752,7 +759,8 @@ def second_sample(reviews: dict[tuple[str, str], Review],
                   second: dict[tuple[str, str], Review], code: str) -> dict | None:
     """The second reading of the language: how many read and right, of them how many were
     words a first reader had checked (a re-reading, where the language shows only those)."""
-    read = [(r.right, not _unread(reviews, k)) for k, r in second.items() if k[0] == code]
+    read = [(r.right, not unread_before_second(reviews, k))
+            for k, r in second.items() if k[0] == code]
     if not read:
         return None
     right = sum(r for r, _ in read)
